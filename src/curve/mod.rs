@@ -1,0 +1,1 @@
+//! Response curves, targets, corrections, simulations and loudness.

@@ -1,0 +1,1 @@
+//! Parametric-EQ fitting of response curves.

@@ -1,0 +1,1 @@
+//! Importers (with format detection) and exporters for the files users bring.

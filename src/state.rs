@@ -1,0 +1,230 @@
+//! Persisted non-parameter state: a versioned JSON document with migrations.
+//!
+//! Parameters are saved by nice-plug itself. Everything else a project must reopen with (the
+//! imported headphone profile as data, what each slot holds, …) lives in [`RefcanState`], stored
+//! under the persist key [`PERSIST_KEY`] with a `format_version`. Loading runs the document
+//! through [`migrate`] first, so old projects keep opening as fields are added; a document from
+//! a newer Refcan, or a corrupted one, is refused and the instance keeps its previous state.
+
+use nice_plug::params::persist::PersistentField;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// The persist key of the state document inside nice-plug's state (a public contract).
+pub const PERSIST_KEY: &str = "refcan";
+
+/// The state format this build writes. Bump it, and add a step to [`MIGRATIONS`], whenever a
+/// change needs more than new fields with serde defaults.
+pub const STATE_FORMAT_VERSION: u32 = 1;
+
+/// One migration step: turns a document of version `n` into version `n + 1`.
+type Migration = fn(Map<String, Value>) -> Result<Map<String, Value>, StateError>;
+
+/// `MIGRATIONS[i]` upgrades version `i + 1` to `i + 2`. Empty while only version 1 exists.
+const MIGRATIONS: &[Migration] = &[];
+
+/// Why a saved state document was refused.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum StateError {
+    /// The document is not a JSON object or lacks a usable `format_version`.
+    #[error("saved state is not a Refcan state document: {0}")]
+    Malformed(String),
+    /// Written by a newer Refcan than this one.
+    #[error(
+        "saved state has format version {found}, newer than this Refcan understands \
+         ({supported}); update Refcan to open this project"
+    )]
+    FromTheFuture {
+        /// The version in the document.
+        found: u32,
+        /// The newest version this build reads.
+        supported: u32,
+    },
+    /// A field has the wrong type or value for its version.
+    #[error("saved state field is invalid: {0}")]
+    Invalid(String),
+}
+
+/// Everything Refcan persists outside its parameters (format version 1).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RefcanState {
+    /// The format version the document was written in (always [`STATE_FORMAT_VERSION`] after
+    /// loading).
+    pub format_version: u32,
+    /// Fields this build does not know (written by a newer minor revision of the same format
+    /// version): kept and written back so no user data is silently dropped.
+    #[serde(flatten)]
+    pub unknown: Map<String, Value>,
+}
+
+impl Default for RefcanState {
+    fn default() -> Self {
+        Self {
+            format_version: STATE_FORMAT_VERSION,
+            unknown: Map::new(),
+        }
+    }
+}
+
+impl RefcanState {
+    /// Serialises the state into its JSON document.
+    pub fn to_value(&self) -> Value {
+        serde_json::to_value(self).unwrap_or_else(|_| Value::Object(Map::new()))
+    }
+
+    /// Reads a state document of any supported version, migrating it to the current one.
+    pub fn from_value(value: Value) -> Result<Self, StateError> {
+        let migrated = migrate(value)?;
+        serde_json::from_value(Value::Object(migrated))
+            .map_err(|e| StateError::Invalid(e.to_string()))
+    }
+}
+
+/// Brings a state document of any older version up to [`STATE_FORMAT_VERSION`].
+pub fn migrate(value: Value) -> Result<Map<String, Value>, StateError> {
+    let Value::Object(mut doc) = value else {
+        return Err(StateError::Malformed("expected a JSON object".into()));
+    };
+    let version = doc
+        .get("format_version")
+        .and_then(Value::as_u64)
+        .ok_or_else(|| StateError::Malformed("missing or non-integer `format_version`".into()))?;
+    let version = u32::try_from(version).map_err(|_| StateError::FromTheFuture {
+        found: u32::MAX,
+        supported: STATE_FORMAT_VERSION,
+    })?;
+    if version == 0 {
+        return Err(StateError::Malformed(
+            "`format_version` 0 does not exist".into(),
+        ));
+    }
+    if version > STATE_FORMAT_VERSION {
+        return Err(StateError::FromTheFuture {
+            found: version,
+            supported: STATE_FORMAT_VERSION,
+        });
+    }
+    for step in &MIGRATIONS[(version as usize - 1)..] {
+        doc = step(doc)?;
+    }
+    doc.insert("format_version".into(), Value::from(STATE_FORMAT_VERSION));
+    Ok(doc)
+}
+
+/// The state shared between the host's state calls, the editor and the design thread.
+///
+/// Never touched by the audio thread: it sees designs derived from this state through a
+/// lock-free handoff. A `generation` counter tells the design thread that the state changed.
+#[derive(Debug, Default)]
+pub struct SharedState {
+    state: Mutex<RefcanState>,
+    generation: AtomicU64,
+    last_error: Mutex<Option<StateError>>,
+}
+
+impl SharedState {
+    /// A copy of the current state.
+    pub fn get(&self) -> RefcanState {
+        self.state.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Replaces the state and bumps the generation.
+    pub fn replace(&self, new_state: RefcanState) {
+        *self.state.lock().unwrap_or_else(|e| e.into_inner()) = new_state;
+        self.generation.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// Increases every time the state is replaced or loaded.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
+    /// The reason the last state load was refused, if it was (cleared by a successful load).
+    pub fn last_error(&self) -> Option<StateError> {
+        self.last_error
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Loads a saved document: migrates it, or keeps the current state and records the error.
+    pub fn load(&self, value: Value) -> Result<(), StateError> {
+        let result = RefcanState::from_value(value);
+        let mut last_error = self.last_error.lock().unwrap_or_else(|e| e.into_inner());
+        match result {
+            Ok(state) => {
+                *last_error = None;
+                drop(last_error);
+                self.replace(state);
+                Ok(())
+            }
+            Err(err) => {
+                *last_error = Some(err.clone());
+                Err(err)
+            }
+        }
+    }
+}
+
+/// nice-plug stores the field as JSON text; the document goes through [`migrate`] on load.
+impl<'a> PersistentField<'a, Value> for SharedState {
+    fn set(&self, new_value: Value) {
+        // Refused documents leave the previous state in place; the error is kept for the GUI.
+        let _ = self.load(new_value);
+    }
+
+    fn map<F, R>(&self, f: F) -> R
+    where
+        F: Fn(&Value) -> R,
+    {
+        f(&self.get().to_value())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn current_version_round_trips_with_unknown_fields() {
+        let doc = json!({"format_version": 1, "future_field": {"a": [1, 2, 3]}});
+        let state = RefcanState::from_value(doc.clone()).expect("loads");
+        assert_eq!(state.to_value(), doc);
+    }
+
+    #[test]
+    fn future_and_corrupted_documents_keep_the_previous_state() {
+        let shared = SharedState::default();
+        shared
+            .load(json!({"format_version": 1, "keep": true}))
+            .expect("valid");
+        let before = shared.get();
+        let g = shared.generation();
+
+        let err = shared.load(json!({"format_version": 99})).unwrap_err();
+        assert!(matches!(err, StateError::FromTheFuture { found: 99, .. }));
+        assert!(err.to_string().contains("update Refcan"));
+        for bad in [
+            json!("text"),
+            json!({"no_version": 1}),
+            json!({"format_version": -3}),
+        ] {
+            assert!(shared.load(bad).is_err());
+        }
+        assert_eq!(shared.get(), before);
+        assert_eq!(shared.generation(), g);
+        assert!(shared.last_error().is_some());
+    }
+
+    #[test]
+    fn persistent_field_round_trip() {
+        let shared = SharedState::default();
+        PersistentField::set(&shared, json!({"format_version": 1, "x": 2}));
+        let text = PersistentField::map(&shared, |v: &Value| v.to_string());
+        assert!(text.contains("\"x\":2"));
+        assert!(shared.last_error().is_none());
+    }
+}
