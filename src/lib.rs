@@ -10,6 +10,7 @@ pub mod dsp;
 pub mod fit;
 pub mod io;
 pub mod params;
+pub mod presets;
 pub mod state;
 
 use dsp::output::OutputStage;
