@@ -50,7 +50,6 @@ impl Default for RefcanParams {
                 },
             )
             .with_smoother(SmoothingStyle::Linear(OUTPUT_GAIN_SMOOTHING_MS))
-            .with_step_size(0.01)
             .with_unit(" dB")
             .with_value_to_string(formatters::v2s_f32_rounded(2))
             .with_string_to_value(Arc::new(|s: &str| {

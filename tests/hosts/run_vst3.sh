@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# VST3 host test: bundle Refcan in *debug* (so nice-plug's assert_process_allocs is active) and
+# run tests/hosts/test_vst3.py in pedalboard from a venv this script creates in .venv/.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+if [ ! -x .venv/bin/python ]; then
+  python3 -m venv .venv
+fi
+.venv/bin/pip install --quiet --disable-pip-version-check "pedalboard>=0.9,<0.10" "numpy>=1.24"
+if [ "${REFCAN_SKIP_BUNDLE:-0}" != 1 ]; then
+  cargo xtask bundle refcan
+fi
+exec .venv/bin/python tests/hosts/test_vst3.py

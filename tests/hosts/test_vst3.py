@@ -1,0 +1,247 @@
+#!/usr/bin/env python3
+"""VST3 host test: load target/bundled/Refcan.vst3 in pedalboard (JUCE's VST3 hosting) and
+check the plugin by measuring the audio it returns.
+
+Run through tests/hosts/run_vst3.sh, which builds the bundle and prepares a venv. The bundle is
+expected to be a *debug* build (nice-plug's `assert_process_allocs` aborts the process on any
+allocation inside process(), which fails this script).
+"""
+
+import math
+import os
+import sys
+
+import numpy as np
+import pedalboard
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+BUNDLE = os.environ.get("REFCAN_VST3", os.path.join(ROOT, "target", "bundled", "Refcan.vst3"))
+
+RATES = [44100, 48000, 96000]
+BLOCKS = [1, 31, 64, 512, 4096]
+SETTLE_S = 0.1  # longer than the 20 ms trim smoothing and the 10 ms switch crossfades
+
+failures = []
+figures = []
+
+
+def check(cond, what):
+    if cond:
+        print(f"  ok   {what}")
+    else:
+        print(f"  FAIL {what}")
+        failures.append(what)
+
+
+def set_gain(p, gain_db):
+    """Sets output_gain exactly through the normalised value: pedalboard snaps values set by
+    attribute to the ~0.035 dB grid it infers from the parameter's text, which is its
+    approximation, not the plugin's."""
+    p.parameters["output_gain_db"].raw_value = (gain_db + 24.0) / 36.0
+
+
+def set_switch(p, name, on):
+    p.parameters[name].raw_value = 1.0 if on else 0.0
+
+
+def switch(p, name):
+    return p.parameters[name].raw_value >= 0.5
+
+
+def gain_of(p):
+    return p.parameters["output_gain_db"].raw_value * 36.0 - 24.0
+
+
+def load():
+    return pedalboard.load_plugin(BUNDLE)
+
+
+def noise(rate, seconds=0.5, channels=2, seed=1):
+    rng = np.random.default_rng(seed)
+    return (0.25 * rng.standard_normal((channels, int(rate * seconds)))).astype(np.float32)
+
+
+def sines(rate, seconds=0.5):
+    t = np.arange(int(rate * seconds)) / rate
+    left = 0.5 * np.sin(2 * math.pi * 997.0 * t)
+    right = 0.3 * np.sin(2 * math.pi * 211.0 * t + 0.4)
+    return np.stack([left, right]).astype(np.float32)
+
+
+def rms_db(x):
+    return 10 * math.log10(float(np.mean(np.square(x.astype(np.float64)))))
+
+
+def test_parameters():
+    print("parameters")
+    p = load()
+    names = set(p.parameters.keys())
+    for name in ["bypass", "output_gain_db", "mono"]:
+        check(name in names, f"parameter {name} exists (have {sorted(names)})")
+    check(p.reported_latency_samples == 0, "reports 0 samples of latency")
+    # Text <-> value: set by value, read the text back, set the text again.
+    for value in [-24.0, -6.02, 0.0, 3.5, 12.0]:
+        set_gain(p, value)
+        got = gain_of(p)
+        text = p.parameters["output_gain_db"].string_value
+        check(abs(got - value) < 1e-5, f"output_gain set {value} reads back {got:.5f} ({text!r})")
+        check(abs(float(text) - value) < 0.006, f"output_gain text {text!r} matches {value}")
+    set_switch(p, "mono", True)
+    check(switch(p, "mono") and p.parameters["mono"].string_value == "Mono", "mono reads back Mono")
+    set_switch(p, "mono", False)
+    check(not switch(p, "mono") and p.parameters["mono"].string_value == "Stereo", "mono reads back Stereo")
+
+
+def test_output_gain():
+    print("output gain measured")
+    p = load()
+    worst = 0.0
+    for rate in RATES:
+        x = noise(rate)
+        skip = int(SETTLE_S * rate)
+        for gain_db in [-24.0, -6.02, 0.0, 3.5, 12.0]:
+            for block in [64, 512]:
+                set_gain(p, gain_db)
+                y = p.process(x, rate, buffer_size=block, reset=True)
+                measured = rms_db(y[:, skip:]) - rms_db(x[:, skip:])
+                err = abs(measured - gain_db)
+                worst = max(worst, err)
+                check(err < 0.01, f"{rate} Hz block {block}: set {gain_db:+.2f} dB, measured {measured:+.4f} dB")
+    figures.append(f"output gain: worst error {worst:.5f} dB over 3 rates x 5 settings x 2 block sizes")
+
+
+def test_bypass_and_block_sizes():
+    print("bypass equals input, all block sizes")
+    p = load()
+    for rate in RATES:
+        x = sines(rate)
+        skip = int(SETTLE_S * rate)
+        for block in BLOCKS:
+            set_gain(p, -9.0)
+            set_switch(p, "bypass", True)
+            y = p.process(x, rate, buffer_size=block, reset=True)
+            check(np.array_equal(y[:, skip:], x[:, skip:]), f"{rate} Hz block {block}: bypassed output == input")
+            set_switch(p, "bypass", False)
+            y = p.process(x, rate, buffer_size=block, reset=True)
+            measured = rms_db(y[:, skip:]) - rms_db(x[:, skip:])
+            check(abs(measured + 9.0) < 0.01, f"{rate} Hz block {block}: active, measured {measured:+.4f} dB")
+
+
+def test_mono():
+    print("mono check")
+    p = load()
+    for rate in RATES:
+        x = noise(rate, seed=7)
+        skip = int(SETTLE_S * rate)
+        set_gain(p, 0.0)
+        set_switch(p, "mono", True)
+        y = p.process(x, rate, buffer_size=512, reset=True)
+        check(np.array_equal(y[0, skip:], y[1, skip:]), f"{rate} Hz: L == R")
+        mid = 0.5 * (x[0] + x[1])
+        err = float(np.max(np.abs(y[0, skip:] - mid[skip:])))
+        check(err < 1e-6, f"{rate} Hz: output = (L+R)/2 (max error {err:.2e})")
+        set_switch(p, "mono", False)
+        y = p.process(x, rate, buffer_size=512, reset=True)
+        check(not np.array_equal(y[0, skip:], y[1, skip:]), f"{rate} Hz: mono off keeps stereo")
+
+
+def test_random_parameters_stay_finite():
+    print("random parameters, noise input")
+    rng = np.random.default_rng(3)
+    p = load()
+    for i in range(40):
+        rate = int(rng.choice(RATES))
+        block = int(rng.integers(1, 3000))
+        set_gain(p, float(rng.uniform(-24.0, 12.0)))
+        set_switch(p, "mono", bool(rng.integers(0, 2)))
+        set_switch(p, "bypass", bool(rng.integers(0, 2)))
+        x = noise(rate, seconds=0.05, seed=i) * float(rng.uniform(0.0, 4.0))
+        y = p.process(x, rate, buffer_size=block, reset=bool(rng.integers(0, 2)))
+        finite = bool(np.all(np.isfinite(y)))
+        nz = np.abs(y[y != 0])
+        subnormal = bool(np.any(nz < np.finfo(np.float32).tiny)) if nz.size else False
+        if not finite or subnormal:
+            check(False, f"round {i}: finite={finite} subnormal={subnormal}")
+    check(True, "40 random rounds: no NaN, inf or subnormal output")
+    # Non-finite input must not reach the output or poison later blocks.
+    x = noise(48000, seconds=0.1)
+    x[0, 100] = np.nan
+    x[1, 200] = np.inf
+    y = p.process(x, 48000, buffer_size=256, reset=True)
+    check(bool(np.all(np.isfinite(y))), "NaN/inf input samples are not passed on")
+
+
+def test_state_round_trip():
+    print("raw_state round trip")
+    a = load()
+    set_gain(a, -7.25)
+    set_switch(a, "mono", True)
+    # VST3 delivers controller-side changes to the processor with the next process call, as in
+    # a DAW where the transport or the audio engine runs before a project is saved.
+    a.process(np.zeros((2, 64), np.float32), 48000)
+    state = a.raw_state
+    check(b"refcan" in state or len(state) > 0, f"raw_state has {len(state)} bytes")
+    b = load()
+    b.raw_state = state
+    check(abs(gain_of(b) + 7.25) < 1e-5, f"restored output_gain = {gain_of(b):.5f}")
+    check(switch(b, "mono"), "restored mono = on")
+    x = noise(48000, seed=11)
+    ya = a.process(x, 48000, buffer_size=512, reset=True)
+    yb = b.process(x, 48000, buffer_size=512, reset=True)
+    check(np.array_equal(ya, yb), "restored instance processes identically")
+    # A corrupted state blob: refused or ignored, and the plugin keeps working as before.
+    c = load()
+    set_gain(c, -3.0)
+    try:
+        c.raw_state = b"this is not a Refcan state" * 10
+    except Exception as exc:  # pedalboard may raise; either way the plugin must keep working
+        print(f"  (corrupted state raised: {type(exc).__name__})")
+    y = c.process(x, 48000, buffer_size=512, reset=True)
+    skip = int(SETTLE_S * 48000)
+    measured = rms_db(y[:, skip:]) - rms_db(x[:, skip:])
+    check(abs(measured + 3.0) < 0.01, f"after a corrupted state the plugin still works ({measured:+.4f} dB)")
+
+
+def test_mono_layout():
+    print("mono (1-channel) layout")
+    p = load()
+    x = noise(48000, channels=1, seed=5)
+    set_gain(p, -6.0)
+    try:
+        y = p.process(x, 48000, buffer_size=512, reset=True)
+    except Exception as exc:
+        check(False, f"mono layout processes ({exc})")
+        return
+    skip = int(SETTLE_S * 48000)
+    measured = rms_db(y[:, skip:]) - rms_db(x[:, skip:])
+    check(y.shape[0] == 1 and abs(measured + 6.0) < 0.01, f"1 channel in/out, measured {measured:+.4f} dB")
+
+
+def main():
+    print(f"pedalboard {pedalboard.__version__}, bundle {BUNDLE}")
+    if not os.path.exists(BUNDLE):
+        print(f"missing bundle {BUNDLE}: run `cargo xtask bundle refcan` first")
+        return 2
+    for test in [
+        test_parameters,
+        test_output_gain,
+        test_bypass_and_block_sizes,
+        test_mono,
+        test_random_parameters_stay_finite,
+        test_state_round_trip,
+        test_mono_layout,
+    ]:
+        test()
+    print()
+    for f in figures:
+        print(f"figure: {f}")
+    if failures:
+        print(f"{len(failures)} check(s) failed")
+        return 1
+    print("all VST3 host checks passed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
