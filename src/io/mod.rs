@@ -34,6 +34,10 @@ use std::path::{Path, PathBuf};
 /// 1 MB; anything larger is refused before it is read.
 pub const MAX_FILE_BYTES: u64 = 10_000_000;
 
+/// Most warnings kept per import; the rest are summarised in one last warning, so a file of
+/// a million unknown lines does not flood the GUI.
+pub const MAX_WARNINGS: usize = 100;
+
 /// The file formats the importers recognise.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Format {
@@ -185,6 +189,26 @@ pub fn import_bytes(name: &str, bytes: &[u8]) -> Result<Imported, ImportError> {
 
 /// Imports in-memory bytes; see [`import_file_with`] (no pairing: there is no folder).
 pub fn import_bytes_with(
+    name: &str,
+    bytes: &[u8],
+    options: &ImportOptions,
+) -> Result<Imported, ImportError> {
+    let mut imported = import_uncapped(name, bytes, options)?;
+    cap_warnings(&mut imported.warnings);
+    Ok(imported)
+}
+
+fn cap_warnings(warnings: &mut Vec<ImportWarning>) {
+    if warnings.len() > MAX_WARNINGS {
+        let dropped = warnings.len() - (MAX_WARNINGS - 1);
+        warnings.truncate(MAX_WARNINGS - 1);
+        warnings.push(ImportWarning::general(format!(
+            "… and {dropped} more warnings"
+        )));
+    }
+}
+
+fn import_uncapped(
     name: &str,
     bytes: &[u8],
     options: &ImportOptions,
@@ -412,6 +436,7 @@ fn combine_pair(
         message: format!("{right_file}: {}", w.message),
         ..w
     }));
+    cap_warnings(&mut warnings);
     Ok(Imported {
         name,
         format,
@@ -450,6 +475,17 @@ mod tests {
         assert_eq!(split_channel_suffix("HD650"), None);
         assert_eq!(split_channel_suffix("L"), None);
         assert_eq!(split_channel_suffix("Target"), None);
+    }
+
+    #[test]
+    fn warnings_are_capped() {
+        let text = format!("Preamp: -1 dB\n{}", "what is this\n".repeat(500));
+        let imported = import_bytes("x.txt", text.as_bytes()).unwrap();
+        assert_eq!(imported.warnings.len(), MAX_WARNINGS);
+        assert_eq!(
+            imported.warnings.last().map(|w| w.message.as_str()),
+            Some("… and 401 more warnings")
+        );
     }
 
     #[test]
