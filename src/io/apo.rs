@@ -40,6 +40,8 @@ pub(crate) struct ApoSummary {
     pub filters: usize,
     pub graphic: usize,
     pub other_commands: usize,
+    /// The file is a Room EQ Wizard "Filter Settings file" (its header lines are skipped).
+    pub rew: bool,
 }
 
 /// The recognised command of a line, if it is an EAPO command line.
@@ -88,10 +90,25 @@ pub(crate) fn parse_apo(
     let mut profile = EqProfile::default();
     let mut summary = ApoSummary::default();
     let mut channels = ChannelMask::BOTH;
+    // REW's filter export starts with "Filter Settings file", then free-form header lines
+    // (program version, "Dated:", "Notes:", "Equaliser:", …) before the `Filter` lines.
+    summary.rew = lines
+        .iter()
+        .map(|(_, l)| l.trim())
+        .find(|l| !l.is_empty())
+        .is_some_and(|l| l.eq_ignore_ascii_case("Filter Settings file"));
+    let mut in_rew_header = summary.rew;
     for &(n, raw) in lines {
         let line = raw.trim();
         if line.is_empty() || line.starts_with('#') {
             continue;
+        }
+        if in_rew_header {
+            if is_apo_command_line(line) {
+                in_rew_header = false;
+            } else {
+                continue;
+            }
         }
         let Some((command, params)) = split_command(line) else {
             warnings.push(ImportWarning::at(
@@ -666,6 +683,26 @@ mod tests {
         .unwrap();
         assert!(p.stages.is_empty());
         assert_eq!(w.len(), 3, "{w:?}");
+    }
+
+    #[test]
+    fn rew_filter_settings_header_is_skipped() {
+        let text = "Filter Settings file\n\nRoom EQ V5.19\nDated: 11-Jan-2019 11:58:41\n\nNotes:\n\n\
+                    Equaliser: Generic\nAverage 1\nFilter  1: ON  PK       Fc   304 Hz  Gain   0.3 dB  Q  3.000\n\
+                    Filter  2: ON  None\nFilter 20: ON  HS       Fc   14400 Hz  Gain   1.7 dB\n";
+        let mut w = Vec::new();
+        let (p, summary) = parse_apo("rew.txt", &numbered_lines(text), &mut w).unwrap();
+        assert!(summary.rew);
+        assert!(w.is_empty(), "{w:?}");
+        assert_eq!(p.stages.len(), 2);
+        match &p.stages[1].stage {
+            EqStage::Filter(f) => {
+                assert_eq!(f.width, Width::Slope(0.9));
+                assert!(f.corner_frequency);
+                assert_eq!(f.freq_hz, 14_400.0);
+            }
+            s => panic!("{s:?}"),
+        }
     }
 
     #[test]

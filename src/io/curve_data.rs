@@ -50,7 +50,7 @@ pub(crate) fn interpolate_log(freq_hz: &[f64], db: &[f64], at_hz: f64) -> f64 {
     if at_hz.is_nan() || at_hz <= first_f {
         return first_db;
     }
-    if at_hz >= last_f {
+    if at_hz >= last_f || n == 1 {
         return last_db;
     }
     // First index whose frequency is >= at_hz; 1 <= hi < n here.

@@ -55,6 +55,8 @@ pub enum Format {
     ParametricEq,
     /// AutoEq `GraphicEQ.txt` style: `GraphicEQ:` (and optionally `Preamp:`) lines.
     GraphicEq,
+    /// Room EQ Wizard filter export ("Filter Settings file", Equalizer APO filter syntax).
+    RewFilterSettings,
     /// A general Equalizer APO config (mixes commands, `Channel:` selections, …).
     EqualizerApoConfig,
 }
@@ -70,6 +72,7 @@ impl Format {
             Self::DelimitedTable => "delimited table",
             Self::ParametricEq => "Equalizer APO ParametricEQ",
             Self::GraphicEq => "Equalizer APO GraphicEQ",
+            Self::RewFilterSettings => "REW filter settings",
             Self::EqualizerApoConfig => "Equalizer APO config",
         }
     }
@@ -240,7 +243,9 @@ fn import_uncapped(
 
     if apo_lines > 0 && data_lines < 2 {
         let (profile, summary) = apo::parse_apo(name, &lines, &mut warnings)?;
-        let format = if summary.graphic > 0 && summary.filters == 0 && summary.other_commands == 0 {
+        let format = if summary.rew {
+            Format::RewFilterSettings
+        } else if summary.graphic > 0 && summary.filters == 0 && summary.other_commands == 0 {
             Format::GraphicEq
         } else if summary.graphic == 0 && summary.other_commands == 0 {
             Format::ParametricEq
