@@ -1,0 +1,236 @@
+//! Frequency-response curves as imported: plain data, sorted, de-duplicated and validated,
+//! without resampling (the `curve` module puts them on its grid).
+
+use super::error::{ImportError, ImportWarning};
+use serde::{Deserialize, Serialize};
+
+/// Lowest frequency of the audible band the importers check coverage of, in Hz.
+pub const BAND_LOW_HZ: f64 = 20.0;
+/// Highest frequency of the audible band the importers check coverage of, in Hz.
+pub const BAND_HIGH_HZ: f64 = 20_000.0;
+/// Largest magnitude accepted in an imported curve, in dB. Absolute SPL files (60–130 dB)
+/// pass; values beyond this are corrupt data, not a measurement.
+pub const MAX_ABS_DB: f64 = 200.0;
+
+/// An audio channel of a stereo profile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Channel {
+    /// Left.
+    Left,
+    /// Right.
+    Right,
+}
+
+/// A magnitude response as points: strictly increasing `freq_hz` (> 0) and finite `db`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Curve {
+    /// Frequencies in Hz, strictly increasing, all > 0.
+    pub freq_hz: Vec<f64>,
+    /// Magnitude in dB at each frequency (absolute SPL or relative, as the file had it).
+    pub db: Vec<f64>,
+}
+
+impl Curve {
+    /// The value at `freq_hz`, linearly interpolated in log frequency and held constant beyond
+    /// the first and last points (what Equalizer APO does between GraphicEQ nodes).
+    /// Returns 0 dB for an empty curve.
+    pub fn value_at(&self, freq_hz: f64) -> f64 {
+        interpolate_log(&self.freq_hz, &self.db, freq_hz)
+    }
+}
+
+/// Linear interpolation of `db` in `ln f`, end values held. `freq_hz` must be increasing.
+pub(crate) fn interpolate_log(freq_hz: &[f64], db: &[f64], at_hz: f64) -> f64 {
+    let n = freq_hz.len().min(db.len());
+    if n == 0 {
+        return 0.0;
+    }
+    let (first_f, first_db) = (freq_hz[0], db[0]);
+    let (last_f, last_db) = (freq_hz[n - 1], db[n - 1]);
+    if at_hz.is_nan() || at_hz <= first_f {
+        return first_db;
+    }
+    if at_hz >= last_f || n == 1 {
+        return last_db;
+    }
+    // First index whose frequency is >= at_hz; 1 <= hi < n here.
+    let hi = freq_hz[..n].partition_point(|&f| f < at_hz).clamp(1, n - 1);
+    let (f0, f1, d0, d1) = (freq_hz[hi - 1], freq_hz[hi], db[hi - 1], db[hi]);
+    if d0 == d1 {
+        return d0;
+    }
+    let t = (at_hz / f0).ln() / (f1 / f0).ln();
+    d0 + t * (d1 - d0)
+}
+
+/// Per-channel curves: one curve for both channels, or a left/right pair.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum ChannelCurves {
+    /// The same curve for both channels.
+    Mono(Curve),
+    /// Separate left and right curves (e.g. `X L.txt` + `X R.txt`).
+    Stereo {
+        /// Left channel.
+        left: Curve,
+        /// Right channel.
+        right: Curve,
+    },
+}
+
+impl ChannelCurves {
+    /// The curve that applies to `channel`.
+    pub fn channel(&self, channel: Channel) -> &Curve {
+        match (self, channel) {
+            (Self::Mono(c), _) => c,
+            (Self::Stereo { left, .. }, Channel::Left) => left,
+            (Self::Stereo { right, .. }, Channel::Right) => right,
+        }
+    }
+
+    /// True when left and right differ.
+    pub fn is_stereo(&self) -> bool {
+        matches!(self, Self::Stereo { .. })
+    }
+}
+
+/// A point read from a file, with the line it came from (for error messages).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RawPoint {
+    pub line: usize,
+    pub freq_hz: f64,
+    pub db: f64,
+}
+
+/// Checks, sorts and de-duplicates points into a [`Curve`]. Hard errors: non-finite values,
+/// frequencies ≤ 0, |dB| > [`MAX_ABS_DB`], fewer than two points in 20 Hz–20 kHz. Fixed with a
+/// warning: unsorted input (sorted), repeated frequencies (the first one is kept).
+pub(crate) fn build_curve(
+    file: &str,
+    mut points: Vec<RawPoint>,
+    warnings: &mut Vec<ImportWarning>,
+) -> Result<Curve, ImportError> {
+    for p in &points {
+        if !p.freq_hz.is_finite() || !p.db.is_finite() {
+            return Err(ImportError::at(file, p.line, "expected finite numbers"));
+        }
+        if p.freq_hz <= 0.0 {
+            return Err(ImportError::at(
+                file,
+                p.line,
+                format!("expected a frequency above 0 Hz, found {}", p.freq_hz),
+            ));
+        }
+        if p.db.abs() > MAX_ABS_DB {
+            return Err(ImportError::at(
+                file,
+                p.line,
+                format!(
+                    "expected a level within ±{MAX_ABS_DB} dB, found {} dB",
+                    p.db
+                ),
+            ));
+        }
+    }
+    if points.windows(2).any(|w| w[1].freq_hz < w[0].freq_hz) {
+        warnings.push(ImportWarning::general(
+            "frequencies were not in increasing order; the points were sorted",
+        ));
+        // Stable sort: among equal frequencies the first in the file stays first.
+        points.sort_by(|a, b| a.freq_hz.total_cmp(&b.freq_hz));
+    }
+    let before = points.len();
+    let mut first_duplicate_line = None;
+    points.dedup_by(|later, kept| {
+        let same = later.freq_hz == kept.freq_hz;
+        if same && first_duplicate_line.is_none() {
+            first_duplicate_line = Some(later.line);
+        }
+        same
+    });
+    if let Some(line) = first_duplicate_line {
+        warnings.push(ImportWarning::at(
+            line,
+            format!(
+                "{} repeated frequencies were dropped (the first value of each was kept)",
+                before - points.len()
+            ),
+        ));
+    }
+    let in_band = points
+        .iter()
+        .filter(|p| (BAND_LOW_HZ..=BAND_HIGH_HZ).contains(&p.freq_hz))
+        .count();
+    if in_band < 2 {
+        return Err(ImportError::invalid(
+            file,
+            format!(
+                "expected at least two points between 20 Hz and 20 kHz, found {in_band} \
+                 ({} points in total)",
+                points.len()
+            ),
+        ));
+    }
+    Ok(Curve {
+        freq_hz: points.iter().map(|p| p.freq_hz).collect(),
+        db: points.iter().map(|p| p.db).collect(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pts(v: &[(f64, f64)]) -> Vec<RawPoint> {
+        v.iter()
+            .enumerate()
+            .map(|(i, &(f, d))| RawPoint {
+                line: i + 1,
+                freq_hz: f,
+                db: d,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn sorts_and_dedups_with_warnings() {
+        let mut w = Vec::new();
+        let c = build_curve(
+            "x",
+            pts(&[(1000.0, 1.0), (20.0, 2.0), (1000.0, 9.0), (20000.0, 3.0)]),
+            &mut w,
+        )
+        .unwrap();
+        assert_eq!(c.freq_hz, vec![20.0, 1000.0, 20000.0]);
+        assert_eq!(c.db, vec![2.0, 1.0, 3.0]);
+        assert_eq!(w.len(), 2, "{w:?}");
+    }
+
+    #[test]
+    fn rejects_bad_points() {
+        let mut w = Vec::new();
+        let e = build_curve("x", pts(&[(20.0, 0.0), (-5.0, 0.0)]), &mut w).unwrap_err();
+        assert_eq!(e.line, Some(2));
+        let e = build_curve("x", pts(&[(20.0, 0.0), (30.0, 500.0)]), &mut w).unwrap_err();
+        assert_eq!(e.line, Some(2));
+        let e = build_curve(
+            "x",
+            pts(&[(5.0, 0.0), (30.0, 1.0), (30_000.0, 1.0)]),
+            &mut w,
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("at least two points"), "{e}");
+        // Absolute SPL is fine.
+        assert!(build_curve("x", pts(&[(20.0, 95.0), (30.0, 128.0)]), &mut w).is_ok());
+    }
+
+    #[test]
+    fn interpolation_is_linear_in_log_f_and_holds_ends() {
+        let f = [100.0, 1000.0];
+        let d = [0.0, 10.0];
+        assert_eq!(interpolate_log(&f, &d, 10.0), 0.0);
+        assert_eq!(interpolate_log(&f, &d, 5000.0), 10.0);
+        assert!((interpolate_log(&f, &d, 316.227_766_016_837_9) - 5.0).abs() < 1e-12);
+        assert_eq!(interpolate_log(&[], &[], 5.0), 0.0);
+        assert_eq!(interpolate_log(&f, &d, f64::NAN), 0.0);
+    }
+}
