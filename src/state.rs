@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 /// The persist key of the state document inside nice-plug's state (a public contract).
 pub const PERSIST_KEY: &str = "refcan";
 
-/// The state format this build writes. Bump it, and add a step to [`MIGRATIONS`], whenever a
+/// The state format this build writes. Bump it, and add a step to `MIGRATIONS`, whenever a
 /// change needs more than new fields with serde defaults.
 pub const STATE_FORMAT_VERSION: u32 = 1;
 
