@@ -6,6 +6,20 @@
 //! stay on the test thread, processing runs on another thread between `start_processing` and
 //! `stop_processing`, the main thread services `request_callback` while audio runs, and every
 //! buffer the audio thread touches is allocated before processing starts.
+//!
+//! Typical use in a test (run it inside [`crate::common::isolated`]):
+//!
+//! ```text
+//! let mut plugin = Plugin::new()?;                            // loads target/<profile>/deps/librefcan.so
+//! let gain = clap_param_id("output_gain");                     // CLAP id from the string id
+//! plugin.flush(&[(gain, 0.5)]);                                // set while inactive
+//! plugin.activate(48_000.0, 512)?;
+//! let out = plugin.process(&input, &[512], &[ParamChange { frame: 100, id: gain, value: 0.25 }])?;
+//! let blob = plugin.save_state()?;                             // what a host stores in a project
+//! ```
+//!
+//! CLAP values of nice-plug parameters are normalised: `0..=1` for float parameters, and
+//! `0..=steps` for stepped ones (a bool is 0 or 1).
 
 use clack_extensions::audio_ports::{AudioPortInfoBuffer, PluginAudioPorts};
 use clack_extensions::audio_ports_config::{AudioPortsConfigBuffer, PluginAudioPortsConfig};
@@ -33,7 +47,7 @@ pub const LIBRARY_NAME: &str = "librefcan.so";
 pub const PLUGIN_PATH_ENV: &str = "REFCAN_CLAP_PATH";
 
 /// Everything that can go wrong between the host and the plugin.
-#[derive(Debug, thiserror::Error)]
+#[derive(thiserror::Error)]
 pub enum HostError {
     /// The plugin binary was not found where `cargo test` puts it.
     #[error(
@@ -79,6 +93,13 @@ pub fn clap_param_id(string_id: &str) -> u32 {
         .bytes()
         .fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(b as u32));
     hash & !(1 << 31)
+}
+
+/// `expect()` in a test prints `Debug`: make that the readable message.
+impl std::fmt::Debug for HostError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(self, f)
+    }
 }
 
 /// Finds the plugin binary: `$REFCAN_CLAP_PATH`, else the cdylib that cargo built together
