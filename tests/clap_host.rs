@@ -15,6 +15,7 @@ use common::host::{ParamChange, Plugin, clap_param_id};
 use common::isolated;
 use common::signal::{
     Rng, first_unclean, fixed_blocks, gain_db, max_step, ms_to_frames, noise, random_blocks, sine,
+    tone_amplitude, tone_gain_db,
 };
 use refcan::params::{OUTPUT_GAIN_MAX_DB, OUTPUT_GAIN_MIN_DB, OUTPUT_GAIN_SMOOTHING_MS};
 
@@ -616,6 +617,21 @@ fn output_gain_is_accurate() {
             println!("{row}");
         }
         println!("output gain: worst error {worst:.2e} dB (limit 0.01 dB)");
+
+        // The same through a tone measurement: a 1 kHz sine (whole cycles in the window).
+        let rate = 48_000.0;
+        let tone = sine(1000.0, rate, 48_000, 0.3, 0.2);
+        let window = 2400..48_000;
+        assert!((tone_amplitude(&tone[window.clone()], 1000.0, rate) - 0.3).abs() < 1e-6);
+        let mut plugin = active_plugin(rate, 512, &[]);
+        let ids = ids(&mut plugin);
+        let input = vec![tone.clone(), tone.clone()];
+        let out = plugin
+            .process(&input, &[512], &[change(0, ids.gain, gain_value(3.5))])
+            .expect("process");
+        let measured = tone_gain_db(&out[0][window.clone()], &tone[window], 1000.0, rate);
+        println!("output gain +3.5 dB on a 1 kHz tone: {measured:+.6} dB");
+        assert!((measured - 3.5).abs() < 1e-4);
     });
 }
 

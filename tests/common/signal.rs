@@ -97,6 +97,25 @@ pub fn gain_db(output: &[f32], input: &[f32]) -> f64 {
     20.0 * (rms(output) / rms(input)).log10()
 }
 
+/// Amplitude of the `freq_hz` component of `x` (a single-bin DFT over the whole slice, in f64).
+/// Exact for a sine that completes whole cycles in `x`; a few 1e-4 off otherwise. Used to read
+/// a filter's gain at one frequency from a sine that went through the plugin.
+pub fn tone_amplitude(x: &[f32], freq_hz: f64, sample_rate_hz: f64) -> f64 {
+    let w = 2.0 * std::f64::consts::PI * freq_hz / sample_rate_hz;
+    let (re, im) = x.iter().enumerate().fold((0.0, 0.0), |(re, im), (i, &v)| {
+        let phase = w * i as f64;
+        (re + v as f64 * phase.cos(), im - v as f64 * phase.sin())
+    });
+    2.0 * (re * re + im * im).sqrt() / x.len().max(1) as f64
+}
+
+/// Gain in dB at `freq_hz` from `input` to `output` (see [`tone_amplitude`]).
+pub fn tone_gain_db(output: &[f32], input: &[f32], freq_hz: f64, sample_rate_hz: f64) -> f64 {
+    20.0 * (tone_amplitude(output, freq_hz, sample_rate_hz)
+        / tone_amplitude(input, freq_hz, sample_rate_hz))
+    .log10()
+}
+
 /// Largest sample-to-sample step |x[i] − x[i−1]|.
 pub fn max_step(x: &[f32]) -> f64 {
     x.windows(2)
