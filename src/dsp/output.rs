@@ -75,8 +75,9 @@ impl OutputStage {
                     let mid = 0.5 * (dry_l + dry_r);
                     let wet_l = gain * ((1.0 - m) * dry_l + m * mid);
                     let wet_r = gain * ((1.0 - m) * dry_r + m * mid);
-                    left[i] = flush(wet_l + b * (dry_l - wet_l));
-                    right[i] = flush(wet_r + b * (dry_r - wet_r));
+                    // Finite input can still overflow (trim or L + R near f32::MAX): sanitize.
+                    left[i] = sanitize(wet_l + b * (dry_l - wet_l));
+                    right[i] = sanitize(wet_r + b * (dry_r - wet_r));
                 }
             }
             _ => {
@@ -91,7 +92,7 @@ impl OutputStage {
                     for ch in channels.iter_mut() {
                         let dry = sanitize(ch[i]);
                         let wet = gain * dry;
-                        ch[i] = flush(wet + b * (dry - wet));
+                        ch[i] = sanitize(wet + b * (dry - wet));
                     }
                 }
             }
@@ -194,5 +195,17 @@ mod tests {
             assert!(x.is_finite() && (*x == 0.0 || x.abs() >= f32::MIN_POSITIVE));
         }
         assert_eq!(l[3], 0.5);
+
+        // Finite but huge input overflows under +12 dB trim or in the mono sum.
+        for mono in [false, true] {
+            let mut s = OutputStage::new(48_000.0);
+            s.reset(false, mono);
+            let mut l = vec![3.0e38, -3.0e38, 1.0];
+            let mut r = vec![3.0e38, -3.0e38, 1.0];
+            run(&mut s, &mut l, &mut r, 12.0, false, mono);
+            for x in l.iter().chain(&r) {
+                assert!(x.is_finite(), "mono={mono}: {x}");
+            }
+        }
     }
 }
