@@ -67,6 +67,23 @@ impl Plugin for Refcan {
         self.params.clone()
     }
 
+    /// A saved state whose `refcan` document this build cannot read (from a newer Refcan, or
+    /// corrupted) is dropped whole, parameters included, so the instance keeps its previous
+    /// settings instead of loading half a project. The reason stays in `SharedState::last_error`.
+    fn filter_state(plugin_state: &mut PluginState) {
+        let readable = plugin_state
+            .fields
+            .get(state::PERSIST_KEY)
+            .is_none_or(|text| {
+                serde_json::from_str(text)
+                    .ok()
+                    .is_some_and(|doc| state::RefcanState::from_value(doc).is_ok())
+            });
+        if !readable {
+            plugin_state.params.clear();
+        }
+    }
+
     fn activate(
         &mut self,
         _audio_io_layout: &AudioIOLayout,

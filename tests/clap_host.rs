@@ -1078,8 +1078,7 @@ fn corrupted_state_is_refused_and_the_plugin_keeps_working() {
             }
 
             // Valid nice-plug state whose `refcan` document is from the future or broken: Refcan
-            // keeps its previous document. nice-plug still applies the parameters of such a state
-            // (it cannot refuse a state from a field); reported, not asserted.
+            // keeps its previous document and, through `filter_state`, its parameters too.
             let mut partial_loads = Vec::new();
             for doc in [
                 r#"{"format_version":99}"#,
@@ -1097,11 +1096,15 @@ fn corrupted_state_is_refused_and_the_plugin_keeps_working() {
                     "document {doc} replaced the state: {kept}"
                 );
                 let gain_now = gain_db_of(plugin.value(ids.gain).expect("value"));
+                assert!(
+                    (gain_now + 6.0).abs() < 1e-4,
+                    "document {doc}: parameters of a refused state were applied ({gain_now} dB)"
+                );
                 partial_loads.push(format!("{doc} → load {accepted}, gain {gain_now} dB"));
                 plugin.load_state(&good).expect("restore");
             }
             println!(
-                "refused refcan documents (document kept, params of that state): {}",
+                "refused refcan documents (document and parameters kept): {}",
                 partial_loads.join("; ")
             );
 
