@@ -13,7 +13,7 @@
 //! with a message in [`PresetLibrary::messages`]; nothing here panics on file contents.
 
 use crate::curve::grid::{GRID_MAX_HZ, GRID_MIN_HZ};
-use crate::curve::simulation::{BandLimit, Simulation};
+use crate::curve::simulation::{BandLimit, Simulation, SimulationError};
 use crate::curve::{CurveError, Response};
 use crate::dsp::biquad::FilterSpec;
 use serde::{Deserialize, Serialize};
@@ -373,9 +373,7 @@ impl TargetPreset {
             filters: self.filters.clone(),
             ..Default::default()
         };
-        as_sim
-            .validate()
-            .map_err(|e| invalid(file, "filters", e.to_string()))
+        as_sim.validate().map_err(|e| simulation_error(file, &e))
     }
 }
 
@@ -408,7 +406,7 @@ impl SimulationPreset {
         preset
             .simulation()
             .validate()
-            .map_err(|e| invalid(file, "filters", e.to_string()))?;
+            .map_err(|e| simulation_error(file, &e))?;
         if let Some(d) = &preset.derivation {
             match d.method {
                 DerivationMethod::Fit if d.fit_error_db.is_none() => {
@@ -433,12 +431,44 @@ impl SimulationPreset {
 }
 
 fn parse_json<T: serde::de::DeserializeOwned>(file: &str, json: &str) -> Result<T, PresetError> {
-    serde_json::from_str(json).map_err(|e| PresetError::Json {
-        file: file.to_owned(),
-        line: e.line(),
-        column: e.column(),
-        message: e.to_string(),
+    serde_json::from_str(json).map_err(|e| {
+        // serde_json appends " at line L column C"; the error carries those separately.
+        let text = e.to_string();
+        let message = match text.rfind(" at line ") {
+            Some(cut) => text[..cut].to_owned(),
+            None => text,
+        };
+        PresetError::Json {
+            file: file.to_owned(),
+            line: e.line(),
+            column: e.column(),
+            message,
+        }
     })
+}
+
+/// Names the offending field of a simulation (or target filter) error.
+fn simulation_error(file: &str, e: &SimulationError) -> PresetError {
+    let (field, message) = match e {
+        SimulationError::BadFilter {
+            index,
+            field,
+            value,
+            expected,
+        } => (
+            format!("filters[{index}].{field}"),
+            format!("{value} is outside {expected}"),
+        ),
+        SimulationError::BadBandLimit { which, message } => {
+            (format!("band_limit.{which}"), message.clone())
+        }
+        SimulationError::TooManyFilters { .. } => ("filters".to_owned(), e.to_string()),
+    };
+    PresetError::Invalid {
+        file: file.to_owned(),
+        field,
+        message,
+    }
 }
 
 fn invalid(file: &str, field: &str, message: String) -> PresetError {
@@ -496,6 +526,10 @@ pub struct PresetLibrary {
     pub simulations: Vec<SimulationPreset>,
     /// One message per skipped file (shown to the user; empty when all is well).
     pub messages: Vec<PresetError>,
+    /// The file each target came from (parallel to `targets`).
+    target_files: Vec<String>,
+    /// The file each simulation came from (parallel to `simulations`).
+    simulation_files: Vec<String>,
 }
 
 /// The per-OS user preset folder: `<config dir>/refcan/presets` (e.g.
@@ -569,23 +603,24 @@ impl PresetLibrary {
     }
 
     fn add_target(&mut self, preset: TargetPreset, file: String) {
-        if self.target(&preset.id).is_some() {
+        if let Some(i) = self.targets.iter().position(|t| t.id == preset.id) {
             self.messages.push(PresetError::DuplicateId {
                 file,
                 id: preset.id.clone(),
-                other: "another target".into(),
+                other: self.target_files.get(i).cloned().unwrap_or_default(),
             });
         } else {
             self.targets.push(preset);
+            self.target_files.push(file);
         }
     }
 
     fn add_simulation(&mut self, preset: SimulationPreset, file: String) {
-        if self.simulation(&preset.id).is_some() {
+        if let Some(i) = self.simulations.iter().position(|s| s.id == preset.id) {
             self.messages.push(PresetError::DuplicateId {
                 file,
                 id: preset.id.clone(),
-                other: "another simulation".into(),
+                other: self.simulation_files.get(i).cloned().unwrap_or_default(),
             });
         } else if self.target(&preset.relative_to).is_none() {
             self.messages.push(invalid(
@@ -595,6 +630,7 @@ impl PresetLibrary {
             ));
         } else {
             self.simulations.push(preset);
+            self.simulation_files.push(file);
         }
     }
 }
@@ -720,7 +756,7 @@ mod tests {
             "filters":[{"kind":"peaking","freq_hz":1000,"q":-1,"gain_db":3}]}"#;
         let err = SimulationPreset::parse("s.json", json).unwrap_err();
         assert!(
-            matches!(&err, PresetError::Invalid { field, .. } if field == "filters"),
+            matches!(&err, PresetError::Invalid { field, .. } if field == "filters[0].q"),
             "{err}"
         );
     }
