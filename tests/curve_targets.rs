@@ -164,3 +164,44 @@ fn harman_in_ear_is_wo_bass_table_plus_9_5db_shelf() {
         assert!(d.abs() <= 0.2, "{f}: {d}");
     }
 }
+
+#[test]
+fn pinna_gain_on_every_builtin_target() {
+    use refcan::curve::PersonalTarget;
+    let lib = library();
+    for t in &lib.targets {
+        let base = curve(&lib, &t.id);
+        let same = PersonalTarget::default().build(&base);
+        assert_eq!(
+            same.values_db(),
+            base.values_db(),
+            "{}: 100 % must be exact",
+            t.id
+        );
+        let flat = PersonalTarget {
+            pinna_gain_percent: 0.0,
+            ..Default::default()
+        }
+        .build(&base);
+        // 0 %: the 2–5 kHz ear-gain peak (+8.3…+11.5 dB) is gone; what is left is the line
+        // between the baseline's values at 1 and 10 kHz (≤ +2.7 dB on these targets).
+        let peak_base = base.gain_at(3_000.0).max(base.gain_at(3_300.0));
+        let peak_flat = [2_000.0, 2_500.0, 3_000.0, 3_500.0, 4_000.0, 5_000.0]
+            .iter()
+            .map(|&f| flat.gain_at(f))
+            .fold(f64::MIN, f64::max);
+        assert!(
+            peak_base > 8.0 && peak_flat < 2.0,
+            "{}: {peak_base} → {peak_flat}",
+            t.id
+        );
+        // Outside 1–10 kHz nothing moves.
+        for f in [20.0, 100.0, 500.0, 12_000.0, 20_000.0] {
+            assert!(
+                (flat.gain_at(f) - base.gain_at(f)).abs() < 1e-9,
+                "{} at {f}",
+                t.id
+            );
+        }
+    }
+}

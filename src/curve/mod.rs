@@ -16,14 +16,17 @@ pub mod simulation;
 pub mod smoothing;
 pub mod target;
 
-pub use correction::{CorrectionSettings, correct, headroom_preamp_db, imported_correction};
+pub use correction::{
+    CorrectionSettings, chain_curve, correct, correct_profile, headroom_preamp_db,
+    imported_correction,
+};
 pub use grid::{GRID_LEN, GRID_MAX_HZ, GRID_MIN_HZ, grid_hz};
 pub use loudness::{k_weighted_pink_gain_db, level_match_gains_db};
 pub use profile::{Channel, Profile};
 pub use response::{CurveError, Response};
-pub use simulation::{BandLimit, PassFilter, Simulation};
+pub use simulation::{BandLimit, PassFilter, Simulation, other_headphone_delta};
 pub use smoothing::Smoothing;
-pub use target::{PersonalTarget, PinnaBand};
+pub use target::{PersonalTarget, PinnaBand, custom_target};
 
 /// Sample rate at which the RBJ shelves and peaks of targets and simulations are evaluated
 /// into curves. AutoEq builds its targets at `DEFAULT_FS = 44100`

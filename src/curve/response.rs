@@ -208,8 +208,13 @@ impl Response {
     }
 
     /// Shifted so that the curve is 0 dB at 1 kHz (AutoEq `center()`).
+    /// Idempotent: a curve already within 1e-12 dB of 0 at 1 kHz is returned unchanged, so
+    /// centring twice gives bit-identical values.
     pub fn centered(self) -> Self {
         let at_1k = self.gain_at(CENTER_HZ);
+        if at_1k.abs() < 1e-12 {
+            return self;
+        }
         self.offset(-at_1k)
     }
 

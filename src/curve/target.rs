@@ -182,13 +182,18 @@ impl PersonalTarget {
         let k = self.clamped();
         let centred = baseline.clone().centered();
         let pinna = PinnaBand::default().scale(&centred, k.pinna_gain_percent);
+        let (full_lo, full_hi) = (grid_hz()[0], grid_hz()[grid_hz().len() - 1]);
+        if k.room_gain_db == 0.0 && k.treble_db == 0.0 && k.tilt_db_per_oct == 0.0 {
+            // Nothing moves 1 kHz: return the (already centred) curve bit for bit.
+            return pinna.with_band(full_lo, full_hi);
+        }
         let shelves = Response::from_filters(&self.shelves(), REFERENCE_SAMPLE_RATE_HZ);
         let tilt = log_tilt(k.tilt_db_per_oct);
         pinna
             .plus(&shelves)
             .plus(&tilt)
             .centered()
-            .with_band(grid_hz()[0], grid_hz()[grid_hz().len() - 1])
+            .with_band(full_lo, full_hi)
     }
 }
 
