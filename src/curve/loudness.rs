@@ -139,6 +139,7 @@ mod tests {
         for (spec, want) in cases {
             let curve = Response::from_filters(&[spec], 44_100.0);
             let got = k_weighted_pink_gain_db(&curve);
+            eprintln!("{spec:?}: {got:+.3} dB (DSP_REFERENCE §5.2: {want:+.2})");
             assert!((got - want).abs() <= 0.05, "{spec:?}: {got} vs {want}");
         }
     }
