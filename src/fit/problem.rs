@@ -1,0 +1,557 @@
+//! AutoEq's PEQ loss as a least-squares problem over the free filter parameters.
+//!
+//! Loss (`autoeq/peq.py@08a41d07`, `PEQ._optimizer_loss`; DSP_REFERENCE.md §2.3): above the
+//! grid point nearest 10 kHz the target and the response are both replaced by their mean
+//! over that tail ("Above 10 kHz only the total energy matters"); `MSE(target − response)`
+//! over the grid indices `[argmin|f − min_f|, argmin|f − max_f|)`; plus, for every peaking
+//! filter, the sharpness penalty `mean((fr · sigmoid(100(gain/gain_limit − 1)))²)` over the
+//! whole grid, `gain_limit = −0.09503189270199464 + 20.575128011847003/Q` (the gain that
+//! gives an 18 dB/oct maximum slope). The loss is the square root of the sum.
+//!
+//! Every term is a sum of squares, so the cost `loss²` is written as `Σ e_k²` and minimised
+//! by Levenberg–Marquardt with the exact Jacobian (see `response.rs`).
+
+use super::config::{FilterSlot, FitKind, Param};
+use super::grid::nearest_index;
+use super::response::{FilterPoly, phi_grid};
+use crate::dsp::biquad::FilterSpec;
+
+/// Constant term of AutoEq's sharpness gain limit, dB.
+const GAIN_LIMIT_C0: f64 = -0.095_031_892_701_994_64;
+/// `1/Q` coefficient of AutoEq's sharpness gain limit, dB.
+const GAIN_LIMIT_C1: f64 = 20.575_128_011_847_003;
+/// Steepness of AutoEq's sharpness sigmoid.
+const SHARPNESS_STEEPNESS: f64 = 100.0;
+
+/// Filter parameters in the optimiser's coordinates: `[ln f0, ln Q, gain_db]`.
+pub(crate) type Coords = [f64; 3];
+
+/// One optimised parameter: which filter, which coordinate, and its bounds (in coordinates).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct FreeParam {
+    pub slot: usize,
+    pub coord: usize,
+    pub lo: f64,
+    pub hi: f64,
+}
+
+/// The sharpness sigmoid of a peaking filter and its derivatives by `(ln Q, gain)`.
+fn sharpness(q: f64, gain_db: f64) -> (f64, f64, f64) {
+    let limit = GAIN_LIMIT_C0 + GAIN_LIMIT_C1 / q;
+    if limit <= 1e-9 {
+        // Only for Q > 216, far outside any limits: the penalty is fully on.
+        return (1.0, 0.0, 0.0);
+    }
+    let z = SHARPNESS_STEEPNESS * (gain_db / limit - 1.0);
+    let s = 1.0 / (1.0 + (-z).exp());
+    let ds_dz = s * (1.0 - s) * SHARPNESS_STEEPNESS;
+    // d limit / d ln Q = −C1/Q; dz/d ln Q = −gain·(d limit/d ln Q)/limit².
+    let dz_dlnq = gain_db * GAIN_LIMIT_C1 / (q * limit * limit);
+    (s, ds_dz * dz_dlnq, ds_dz / limit)
+}
+
+/// The fitting problem on a fixed grid.
+#[derive(Debug, Clone)]
+pub(crate) struct Problem {
+    pub grid_hz: Vec<f64>,
+    phi: Vec<f64>,
+    pub target_db: Vec<f64>,
+    pub sample_rate_hz: f64,
+    pub slots: Vec<FilterSlot>,
+    pub free: Vec<FreeParam>,
+    /// First grid index of the "energy only" tail.
+    i_tail: usize,
+    /// Loss band `[lo, hi)` in grid indices.
+    lo: usize,
+    hi: usize,
+    /// Mean of the target over the tail.
+    target_tail_mean: f64,
+}
+
+/// Reusable buffers for evaluations.
+#[derive(Debug, Clone)]
+pub(crate) struct Workspace {
+    fr: Vec<Vec<f64>>,
+    grad: Vec<Vec<[f64; 3]>>,
+    total: Vec<f64>,
+    /// Row of main-residual derivatives, one entry per free parameter.
+    row: Vec<f64>,
+}
+
+/// Result of one Jacobian evaluation: the cost and the Gauss–Newton normal equations.
+#[derive(Debug, Clone)]
+pub(crate) struct Normal {
+    pub cost: f64,
+    /// `Jᵀe`.
+    pub gradient: Vec<f64>,
+    /// `JᵀJ`, row-major `p × p`.
+    pub hessian: Vec<f64>,
+}
+
+impl Problem {
+    /// Builds the problem; `target_db` is already on `grid_hz`.
+    pub(crate) fn new(
+        grid_hz: Vec<f64>,
+        target_db: Vec<f64>,
+        sample_rate_hz: f64,
+        slots: Vec<FilterSlot>,
+        loss_min_hz: f64,
+        loss_max_hz: f64,
+        tail_hz: f64,
+    ) -> Self {
+        let n = grid_hz.len();
+        let phi = phi_grid(&grid_hz, sample_rate_hz);
+        let i_tail = if n == 0 {
+            0
+        } else {
+            nearest_index(&grid_hz, tail_hz)
+        };
+        let lo = nearest_index(&grid_hz, loss_min_hz);
+        let hi = nearest_index(&grid_hz, loss_max_hz).max(lo);
+        let tail = &target_db[i_tail.min(n)..];
+        let target_tail_mean = if tail.is_empty() {
+            0.0
+        } else {
+            tail.iter().sum::<f64>() / tail.len() as f64
+        };
+        let mut free = Vec::new();
+        for (s, slot) in slots.iter().enumerate() {
+            let params = [slot.freq_hz, slot.q, slot.gain_db];
+            for (coord, p) in params.iter().enumerate() {
+                if let Param::Free { min, max } = *p {
+                    let (lo, hi) = if coord == 2 {
+                        (min, max)
+                    } else {
+                        (min.ln(), max.ln())
+                    };
+                    free.push(FreeParam {
+                        slot: s,
+                        coord,
+                        lo,
+                        hi,
+                    });
+                }
+            }
+        }
+        Self {
+            grid_hz,
+            phi,
+            target_db,
+            sample_rate_hz,
+            slots,
+            free,
+            i_tail,
+            lo,
+            hi,
+            target_tail_mean,
+        }
+    }
+
+    /// The same grid, target and loss with other slots (same count and order).
+    pub(crate) fn with_slots(&self, slots: Vec<FilterSlot>) -> Self {
+        let mut out = Self::new(
+            self.grid_hz.clone(),
+            self.target_db.clone(),
+            self.sample_rate_hz,
+            slots,
+            1.0,
+            1.0,
+            1.0,
+        );
+        out.i_tail = self.i_tail;
+        out.lo = self.lo;
+        out.hi = self.hi;
+        out.target_tail_mean = self.target_tail_mean;
+        out
+    }
+
+    /// Number of grid points.
+    pub(crate) fn len(&self) -> usize {
+        self.grid_hz.len()
+    }
+
+    pub(crate) fn workspace(&self) -> Workspace {
+        let n = self.len();
+        Workspace {
+            fr: vec![vec![0.0; n]; self.slots.len()],
+            grad: vec![vec![[0.0; 3]; n]; self.slots.len()],
+            total: vec![0.0; n],
+            row: vec![0.0; self.free.len()],
+        }
+    }
+
+    /// Coordinates of every slot with the fixed values filled in and free values at `x`.
+    pub(crate) fn coords(&self, base: &[Coords], x: &[f64]) -> Vec<Coords> {
+        let mut c = base.to_vec();
+        for (fp, &v) in self.free.iter().zip(x) {
+            c[fp.slot][fp.coord] = v;
+        }
+        c
+    }
+
+    /// The free values of `coords`.
+    pub(crate) fn free_values(&self, coords: &[Coords]) -> Vec<f64> {
+        self.free
+            .iter()
+            .map(|fp| coords[fp.slot][fp.coord])
+            .collect()
+    }
+
+    /// Coordinates of a slot at a given frequency, Q and gain.
+    pub(crate) fn to_coords(freq_hz: f64, q: f64, gain_db: f64) -> Coords {
+        [freq_hz.ln(), q.ln(), gain_db]
+    }
+
+    /// The filters described by `coords`.
+    pub(crate) fn filters(&self, coords: &[Coords]) -> Vec<FilterSpec> {
+        self.slots
+            .iter()
+            .zip(coords)
+            .map(|(slot, c)| FilterSpec {
+                kind: slot.kind.into(),
+                freq_hz: c[0].exp(),
+                q: c[1].exp(),
+                gain_db: c[2],
+            })
+            .collect()
+    }
+
+    /// Response in dB of one filter on the grid.
+    pub(crate) fn filter_response(&self, slot: usize, c: &Coords, out: &mut [f64]) {
+        let kind = self.slots[slot].kind.into();
+        FilterPoly::design(kind, c[0].exp(), c[1].exp(), c[2], self.sample_rate_hz)
+            .magnitude_db_into(&self.phi, out);
+    }
+
+    /// Loss² for the filter responses already in `ws.fr`.
+    fn cost_from_responses(&self, coords: &[Coords], ws: &mut Workspace) -> f64 {
+        let n = self.len();
+        ws.total.iter_mut().for_each(|t| *t = 0.0);
+        for fr in &ws.fr {
+            for (t, v) in ws.total.iter_mut().zip(fr) {
+                *t += v;
+            }
+        }
+        let mut cost = self.data_cost(&ws.total);
+        for (s, slot) in self.slots.iter().enumerate() {
+            if slot.kind == FitKind::Peaking {
+                let (sig, _, _) = sharpness(coords[s][1].exp(), coords[s][2]);
+                if sig > 1e-300 {
+                    let ss: f64 = ws.fr[s].iter().map(|v| v * v).sum();
+                    cost += sig * sig * ss / n as f64;
+                }
+            }
+        }
+        cost
+    }
+
+    /// The MSE part of the loss for a total response on the grid.
+    pub(crate) fn data_cost(&self, total: &[f64]) -> f64 {
+        let m = self.hi.saturating_sub(self.lo);
+        if m == 0 {
+            return 0.0;
+        }
+        let n = self.len();
+        let tail = &total[self.i_tail.min(n)..];
+        let resp_tail_mean = if tail.is_empty() {
+            0.0
+        } else {
+            tail.iter().sum::<f64>() / tail.len() as f64
+        };
+        let split = self.i_tail.clamp(self.lo, self.hi);
+        let below: f64 = self.target_db[self.lo..split]
+            .iter()
+            .zip(&total[self.lo..split])
+            .map(|(t, r)| (t - r) * (t - r))
+            .sum();
+        let tail_d = self.target_tail_mean - resp_tail_mean;
+        (below + (self.hi - split) as f64 * tail_d * tail_d) / m as f64
+    }
+
+    /// The sharpness penalty alone (summed over the peaking slots) at `coords`.
+    pub(crate) fn penalty(&self, coords: &[Coords]) -> f64 {
+        let n = self.len();
+        let mut fr = vec![0.0; n];
+        let mut total = 0.0;
+        for (s, slot) in self.slots.iter().enumerate() {
+            if slot.kind == FitKind::Peaking {
+                let (sig, _, _) = sharpness(coords[s][1].exp(), coords[s][2]);
+                if sig > 1e-300 {
+                    self.filter_response(s, &coords[s], &mut fr);
+                    total += sig * sig * fr.iter().map(|v| v * v).sum::<f64>() / n as f64;
+                }
+            }
+        }
+        total
+    }
+
+    /// Loss² (AutoEq's loss squared) at `coords`.
+    pub(crate) fn cost(&self, coords: &[Coords], ws: &mut Workspace) -> f64 {
+        for (s, c) in coords.iter().enumerate() {
+            let mut fr = std::mem::take(&mut ws.fr[s]);
+            self.filter_response(s, c, &mut fr);
+            ws.fr[s] = fr;
+        }
+        self.cost_from_responses(coords, ws)
+    }
+
+    /// Cost, `Jᵀe` and `JᵀJ` over the free parameters at `coords`.
+    pub(crate) fn normal_equations(&self, coords: &[Coords], ws: &mut Workspace) -> Normal {
+        let n = self.len();
+        let p = self.free.len();
+        for (s, c) in coords.iter().enumerate() {
+            let kind = self.slots[s].kind.into();
+            let poly = FilterPoly::design(kind, c[0].exp(), c[1].exp(), c[2], self.sample_rate_hz);
+            poly.magnitude_db_with_gradient_into(&self.phi, &mut ws.fr[s], &mut ws.grad[s]);
+        }
+        let cost = self.cost_from_responses(coords, ws);
+        let mut gradient = vec![0.0; p];
+        let mut hessian = vec![0.0; p * p];
+
+        let m = self.hi.saturating_sub(self.lo);
+        if m > 0 {
+            let inv_sqrt_m = 1.0 / (m as f64).sqrt();
+            // Rows for the individual points below the tail: e = (t − r)/√M, de = −dr/√M.
+            for i in self.lo..self.hi.min(self.i_tail) {
+                let e = (self.target_db[i] - ws.total[i]) * inv_sqrt_m;
+                for (k, fp) in self.free.iter().enumerate() {
+                    ws.row[k] = -ws.grad[fp.slot][i][fp.coord] * inv_sqrt_m;
+                }
+                accumulate(&ws.row, e, &mut gradient, &mut hessian);
+            }
+            // One row for the tail: c identical residuals (t̄ − r̄)/√M become √c·(t̄ − r̄)/√M.
+            let count = self.hi.saturating_sub(self.i_tail.max(self.lo));
+            let tail_len = n.saturating_sub(self.i_tail);
+            if count > 0 && tail_len > 0 {
+                let scale = (count as f64).sqrt() * inv_sqrt_m;
+                let inv_len = 1.0 / tail_len as f64;
+                let resp_mean = ws.total[self.i_tail..].iter().sum::<f64>() * inv_len;
+                let e = (self.target_tail_mean - resp_mean) * scale;
+                for (k, fp) in self.free.iter().enumerate() {
+                    let g = &ws.grad[fp.slot][self.i_tail..];
+                    let mean_d = g.iter().map(|d| d[fp.coord]).sum::<f64>() * inv_len;
+                    ws.row[k] = -mean_d * scale;
+                }
+                accumulate(&ws.row, e, &mut gradient, &mut hessian);
+            }
+        }
+
+        // Sharpness penalty rows: e_i = s·fr_i/√n, touching only that filter's parameters.
+        let inv_sqrt_n = 1.0 / (n as f64).sqrt();
+        for (s, slot) in self.slots.iter().enumerate() {
+            if slot.kind != FitKind::Peaking {
+                continue;
+            }
+            let (sig, ds_dlnq, ds_dg) = sharpness(coords[s][1].exp(), coords[s][2]);
+            if sig < 1e-200 && ds_dlnq.abs() < 1e-200 && ds_dg.abs() < 1e-200 {
+                continue;
+            }
+            let ds = [0.0, ds_dlnq, ds_dg];
+            let idx: Vec<(usize, usize)> = self
+                .free
+                .iter()
+                .enumerate()
+                .filter(|(_, fp)| fp.slot == s)
+                .map(|(k, fp)| (k, fp.coord))
+                .collect();
+            if idx.is_empty() {
+                continue;
+            }
+            let mut local_g = [0.0; 3];
+            let mut local_h = [[0.0; 3]; 3];
+            for i in 0..n {
+                let fr = ws.fr[s][i];
+                let e = sig * fr * inv_sqrt_n;
+                let mut d = [0.0; 3];
+                for (j, &(_, coord)) in idx.iter().enumerate() {
+                    d[j] = (ds[coord] * fr + sig * ws.grad[s][i][coord]) * inv_sqrt_n;
+                }
+                for a in 0..idx.len() {
+                    local_g[a] += d[a] * e;
+                    for b in 0..idx.len() {
+                        local_h[a][b] += d[a] * d[b];
+                    }
+                }
+            }
+            for (a, &(ka, _)) in idx.iter().enumerate() {
+                gradient[ka] += local_g[a];
+                for (b, &(kb, _)) in idx.iter().enumerate() {
+                    hessian[ka * p + kb] += local_h[a][b];
+                }
+            }
+        }
+        // `accumulate` fills the upper triangle only; mirror it.
+        for a in 0..p {
+            for b in 0..a {
+                hessian[a * p + b] = hessian[b * p + a];
+            }
+        }
+        Normal {
+            cost,
+            gradient,
+            hessian,
+        }
+    }
+}
+
+/// Adds one residual row: `g += e·d`, upper triangle of `H += d dᵀ`.
+fn accumulate(d: &[f64], e: f64, gradient: &mut [f64], hessian: &mut [f64]) {
+    let p = d.len();
+    for a in 0..p {
+        let da = d[a];
+        if da == 0.0 {
+            continue;
+        }
+        gradient[a] += da * e;
+        let row = &mut hessian[a * p..(a + 1) * p];
+        for b in a..p {
+            row[b] += da * d[b];
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fit::config::FitConfig;
+    use crate::fit::grid::log_grid;
+
+    fn problem(target: impl Fn(f64) -> f64, config: &FitConfig) -> Problem {
+        let grid = log_grid(20.0, 20_000.0, 1.02);
+        let t = grid.iter().map(|&f| target(f)).collect();
+        Problem::new(
+            grid,
+            t,
+            44_100.0,
+            config.filters.clone(),
+            20.0,
+            20_000.0,
+            10_000.0,
+        )
+    }
+
+    fn some_coords(n: usize) -> Vec<Coords> {
+        (0..n)
+            .map(|j| {
+                let f = 40.0 * 2f64.powf(j as f64 * 0.9);
+                let q = 0.5 + 0.6 * j as f64;
+                let g = if j % 2 == 0 { 4.5 } else { -3.0 };
+                Problem::to_coords(f, q, g)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn cost_is_the_square_of_an_independent_loss() {
+        // Straight re-implementation of the Python loss on the same grid.
+        let config = FitConfig::autoeq_8_peaking_with_shelves();
+        let pr = problem(|f| 3.0 * (f / 1000.0).log2().sin(), &config);
+        let coords = some_coords(10);
+        let mut ws = pr.workspace();
+        let cost = pr.cost(&coords, &mut ws);
+
+        let filters = pr.filters(&coords);
+        let n = pr.grid_hz.len();
+        let mut fr: Vec<f64> = pr
+            .grid_hz
+            .iter()
+            .map(|&f| crate::dsp::biquad::cascade_magnitude_db(&filters, f, 44_100.0))
+            .collect();
+        let mut t = pr.target_db.clone();
+        let i10 = nearest_index(&pr.grid_hz, 10_000.0);
+        let mt = t[i10..].iter().sum::<f64>() / (n - i10) as f64;
+        let mf = fr[i10..].iter().sum::<f64>() / (n - i10) as f64;
+        t[i10..].iter_mut().for_each(|v| *v = mt);
+        fr[i10..].iter_mut().for_each(|v| *v = mf);
+        let hi = nearest_index(&pr.grid_hz, 20_000.0);
+        let mut loss = (0..hi).map(|i| (t[i] - fr[i]).powi(2)).sum::<f64>() / hi as f64;
+        for f in &filters {
+            if f.kind == crate::dsp::biquad::FilterKind::Peaking {
+                let limit = GAIN_LIMIT_C0 + GAIN_LIMIT_C1 / f.q;
+                let s = 1.0 / (1.0 + (-(f.gain_db / limit - 1.0) * 100.0).exp());
+                let pen = pr
+                    .grid_hz
+                    .iter()
+                    .map(|&x| (f.magnitude_db(x, 44_100.0) * s).powi(2))
+                    .sum::<f64>()
+                    / n as f64;
+                loss += pen;
+            }
+        }
+        assert!(
+            (cost - loss).abs() < 1e-9 * loss.max(1.0),
+            "{cost} vs {loss}"
+        );
+        // The coordinates include peaking filters with penalties switched on.
+        assert!(
+            filters
+                .iter()
+                .any(|f| f.gain_db > 0.0 && f.gain_db > GAIN_LIMIT_C0 + GAIN_LIMIT_C1 / f.q)
+        );
+    }
+
+    #[test]
+    fn sharpness_limit_is_the_18_db_per_octave_gain() {
+        // DSP_REFERENCE.md §2.3: the gain limit gives an 18 dB/oct maximum slope.
+        for q in [2.0, 4.0, 6.0] {
+            let limit = GAIN_LIMIT_C0 + GAIN_LIMIT_C1 / q;
+            let bell = FilterSpec::peaking(1000.0, q, limit);
+            let step = 1.0 / 2000.0;
+            let max_slope = (0..10_000)
+                .map(|k| {
+                    let f = 100.0 * 2f64.powf(k as f64 * step);
+                    let a = bell.magnitude_db(f, 44_100.0);
+                    let b = bell.magnitude_db(f * 2f64.powf(step), 44_100.0);
+                    ((b - a) / step).abs()
+                })
+                .fold(0.0, f64::max);
+            assert!(
+                (17.5..18.6).contains(&max_slope),
+                "Q {q}: {max_slope} dB/oct"
+            );
+            // Half-way up the sigmoid exactly at the limit; off well below it.
+            assert!((sharpness(q, limit).0 - 0.5).abs() < 1e-12);
+            assert!(sharpness(q, 0.8 * limit).0 < 1e-8);
+            assert!(sharpness(q, -limit).0 < 1e-80);
+        }
+    }
+
+    #[test]
+    fn gradient_matches_finite_differences_of_the_cost() {
+        let config = FitConfig::autoeq_8_peaking_with_shelves();
+        let pr = problem(
+            |f| 5.0 * (-(f / 3000.0).log2().powi(2)).exp() - 2.0,
+            &config,
+        );
+        let mut coords = some_coords(10);
+        // One filter close to its sharpness limit, where the sigmoid is steep.
+        coords[4] = Problem::to_coords(2500.0, 5.0, 3.9);
+        let mut ws = pr.workspace();
+        let ne = pr.normal_equations(&coords, &mut ws);
+        let x = pr.free_values(&coords);
+        for k in 0..x.len() {
+            let h = 1e-6;
+            let mut xp = x.clone();
+            let mut xm = x.clone();
+            xp[k] += h;
+            xm[k] -= h;
+            let cp = pr.cost(&pr.coords(&coords, &xp), &mut ws);
+            let cm = pr.cost(&pr.coords(&coords, &xm), &mut ws);
+            // d(Σe²)/dx = 2 Jᵀe.
+            let fd = (cp - cm) / (2.0 * h);
+            let an = 2.0 * ne.gradient[k];
+            assert!(
+                (fd - an).abs() < 1e-5 * (1.0 + fd.abs()),
+                "param {k}: analytic {an} vs fd {fd}"
+            );
+        }
+        // JᵀJ is symmetric positive semi-definite on its diagonal.
+        let p = x.len();
+        for a in 0..p {
+            assert!(ne.hessian[a * p + a] >= 0.0);
+            for b in 0..p {
+                assert_eq!(ne.hessian[a * p + b], ne.hessian[b * p + a]);
+            }
+        }
+    }
+}
