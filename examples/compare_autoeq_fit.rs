@@ -368,16 +368,37 @@ fn main() -> Result<(), String> {
             .join("results")
             .join(format!("{name} ParametricEQ.txt"));
         let autoeq = read_parametric_eq(&txt)?;
-        // Check our evaluation of AutoEq's filters against AutoEq's own response column.
-        let dev = freq
-            .iter()
-            .zip(peq)
-            .map(|(&f, &p)| (cascade_magnitude_db(&autoeq, f, FS) - p).abs())
-            .fold(0.0f64, f64::max);
+        // Check our evaluation of AutoEq's filters against AutoEq's own response column, both
+        // directly and the way AutoEq makes the column (sum on its 1.02 grid, then linear
+        // interpolation in log f onto the 1.01 grid).
+        let check = |filters: &[FilterSpec]| {
+            let coarse = fit::grid::log_grid(20.0, 20_000.0, 1.02);
+            let coarse_db: Vec<f64> = coarse
+                .iter()
+                .map(|&f| cascade_magnitude_db(filters, f, FS))
+                .collect();
+            let (mut direct, mut via_grid) = (0.0f64, 0.0f64);
+            for (&f, &p) in freq.iter().zip(peq) {
+                direct = direct.max((cascade_magnitude_db(filters, f, FS) - p).abs());
+                via_grid = via_grid.max((interp_log(&coarse, &coarse_db, f) - p).abs());
+            }
+            (direct, via_grid)
+        };
+        let (direct, via_grid) = check(&autoeq);
         println!(
-            "{name}: AutoEq filters from ParametricEQ.txt vs its parametric_eq column: max |diff| = {dev:.3} dB ({} filters)",
+            "{name}: ParametricEQ.txt filters ({}) vs its parametric_eq column: max |diff| {direct:.3} dB direct, {via_grid:.3} dB via AutoEq's 1.02 grid",
             autoeq.len()
         );
+        if let Some(dir) = &autoeq_dir {
+            let p = dir.join(format!("{name} default.txt"));
+            if p.is_file() {
+                let (direct, via_grid) = check(&read_parametric_eq(&p)?);
+                println!(
+                    "{name}: unrounded AutoEq 4.1.2 re-run ({}) vs the column: max |diff| {direct:.3} dB direct, {via_grid:.3} dB via the 1.02 grid",
+                    p.display()
+                );
+            }
+        }
         let e = fit::evaluate(freq, eq, &autoeq, FS).map_err(|e| e.to_string())?;
         rows.push(Row {
             case: name.into(),

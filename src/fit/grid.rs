@@ -20,8 +20,13 @@ pub fn log_grid(min_hz: f64, max_hz: f64, step: f64) -> Vec<f64> {
     out
 }
 
-/// A curve cleaned for interpolation: finite points with positive frequencies, sorted by
-/// frequency, duplicates merged (the later value wins, as in a re-measured point).
+/// Values beyond this magnitude are not levels of any real curve (their squares could
+/// overflow the loss), so they are treated like NaN, dB.
+pub const MAX_ABS_VALUE_DB: f64 = 1000.0;
+
+/// A curve cleaned for interpolation: points with finite positive frequencies and finite
+/// values within ±[`MAX_ABS_VALUE_DB`], sorted by frequency, duplicates merged (the later
+/// value wins, as in a re-measured point).
 #[derive(Debug, Clone)]
 pub(crate) struct CleanCurve {
     log_f: Vec<f64>,
@@ -41,7 +46,7 @@ impl CleanCurve {
         let mut points: Vec<(f64, f64)> = freq_hz
             .iter()
             .zip(value_db)
-            .filter(|(f, v)| f.is_finite() && **f > 0.0 && v.is_finite())
+            .filter(|(f, v)| f.is_finite() && **f > 0.0 && v.abs() <= MAX_ABS_VALUE_DB)
             .map(|(&f, &v)| (f, v))
             .collect();
         points.sort_by(|a, b| a.0.total_cmp(&b.0));
@@ -137,8 +142,8 @@ mod tests {
     #[test]
     fn cleaning_sorts_and_drops_bad_points() {
         let c = CleanCurve::new(
-            &[1000.0, f64::NAN, 100.0, -5.0, 100.0, 500.0],
-            &[1.0, 2.0, 3.0, 4.0, 5.0, f64::INFINITY],
+            &[1000.0, f64::NAN, 100.0, -5.0, 100.0, 500.0, 700.0],
+            &[1.0, 2.0, 3.0, 4.0, 5.0, f64::INFINITY, -1e256],
         )
         .unwrap();
         assert_eq!(c.log_f.len(), 2);

@@ -43,10 +43,12 @@ pub enum FitError {
         /// Length of the value slice.
         value_len: usize,
     },
-    /// Fewer than two points with finite values and positive frequencies.
-    #[error("curve has {usable} usable points of {total} (need 2 with finite values and f > 0)")]
+    /// Fewer than two points with finite values (within ±1000 dB) at positive frequencies.
+    #[error(
+        "curve has {usable} usable points of {total} (need 2 with values within ±1000 dB at f > 0)"
+    )]
     TooFewPoints {
-        /// Points left after dropping non-finite values and non-positive frequencies.
+        /// Points left after dropping unusable values and frequencies.
         usable: usize,
         /// Points given.
         total: usize,
@@ -101,8 +103,8 @@ fn fit_grid() -> Vec<f64> {
 /// Fits the configured filters to the curve `(freq_hz, target_db)`.
 ///
 /// The curve is resampled (linear in log f, ends held) onto AutoEq's 1.02-step grid from
-/// 20 Hz to 20 kHz; non-finite points and non-positive frequencies are ignored, unsorted
-/// input is sorted. Deterministic: the same input gives the same filters.
+/// 20 Hz to 20 kHz; non-finite points, values beyond ±1000 dB and non-positive frequencies
+/// are ignored, unsorted input is sorted. Deterministic: the same input gives the same filters.
 pub fn fit(freq_hz: &[f64], target_db: &[f64], config: &FitConfig) -> Result<FitResult, FitError> {
     config.validate()?;
     let curve = CleanCurve::new(freq_hz, target_db)?;
