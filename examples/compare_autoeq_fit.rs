@@ -6,8 +6,11 @@
 //! ```text
 //! cargo run --release --example compare_autoeq_fit                 # table to stdout
 //! cargo run --release --example compare_autoeq_fit -- --write-curves /tmp/curves
-//! cargo run --release --example compare_autoeq_fit -- --autoeq-dir tools/compare_autoeq_fit/autoeq_4.1.2
 //! ```
+//!
+//! AutoEq's own fits of the synthetic curves (and of the real curves with other budgets) are
+//! read from `tools/compare_autoeq_fit/autoeq_4.1.2/` (or `--autoeq-dir`); see the README
+//! there for how they were made.
 //!
 //! * Real cases: AutoEq's result CSVs (HD 600, DT 770 Pro): their `equalization` column is the
 //!   curve AutoEq fitted, `ParametricEQ.txt` its filters (AutoEq's default, LS 105 Hz + 4
@@ -24,6 +27,9 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 const FS: f64 = 44_100.0;
+
+/// AutoEq 4.1.2's fits of the same curves, kept in the repository (see its README.md).
+const COMMITTED_AUTOEQ_DIR: &str = "tools/compare_autoeq_fit/autoeq_4.1.2";
 
 fn shared_dir() -> PathBuf {
     if let Ok(p) = std::env::var("REFCAN_SHARED") {
@@ -224,7 +230,7 @@ const OURS_ROUNDED: &str = "refcan, rounded like .txt";
 fn print_summary(rows: &[Row]) {
     println!("\n## Ours vs AutoEq (same curve, same filter budget, same metric)\n");
     println!(
-        "| case | budget | AutoEq fit | AutoEq RMS / loss (dB) | refcan RMS / loss (dB) | loss ratio | refcan time (ms) |"
+        "| case | budget | AutoEq fit | AutoEq RMS / loss (dB) | refcan RMS / loss (dB) | loss ratio | time AutoEq / refcan (ms) |"
     );
     println!("|---|---|---|---|---|---|---|");
     let find = |case: &str, config: &str, who: &str| {
@@ -262,13 +268,16 @@ fn print_summary(rows: &[Row]) {
             wins += 1;
         }
         println!(
-            "| {} | {budget} | {which} | {:.3} / {:.3} | {:.3} / {:.3} | {:.2} | {:.0} |",
+            "| {} | {budget} | {which} | {:.3} / {:.3} | {:.3} / {:.3} | {:.2} | {} / {:.0} |",
             t.case,
             t.e.rms_db,
             t.e.autoeq_loss,
             ours.e.rms_db,
             ours.e.autoeq_loss,
             ours.e.autoeq_loss / t.e.autoeq_loss,
+            t.time_ms
+                .map(|v| format!("{v:.0}"))
+                .unwrap_or_else(|| "–".into()),
             ours.time_ms.unwrap_or(f64::NAN)
         );
     }
@@ -345,7 +354,10 @@ fn main() -> Result<(), String> {
             .map(PathBuf::from)
     };
     let write_dir = arg("--write-curves");
-    let autoeq_dir = arg("--autoeq-dir");
+    let autoeq_dir = arg("--autoeq-dir").or_else(|| {
+        let committed = Path::new(env!("CARGO_MANIFEST_DIR")).join(COMMITTED_AUTOEQ_DIR);
+        committed.is_dir().then_some(committed)
+    });
     let data = shared_dir().join("data/autoeq");
     if !data.is_dir() {
         println!("skipped: {} not found", data.display());
@@ -470,12 +482,17 @@ fn add_autoeq_dir_rows(
         if p.is_file() {
             let filters = read_parametric_eq(&p)?;
             let e = fit::evaluate(freq, eq, &filters, FS).map_err(|e| e.to_string())?;
+            // First line `# autoeq 4.1.2, <ms> ms`: AutoEq's own fit time (Python).
+            let time_ms = std::fs::read_to_string(&p)
+                .ok()
+                .and_then(|t| t.lines().next().map(str::to_owned))
+                .and_then(|l| l.split(", ").nth(1)?.strip_suffix(" ms")?.parse().ok());
             rows.push(Row {
                 case: case.into(),
                 config: name,
                 who: AUTOEQ_RUN,
                 e,
-                time_ms: None,
+                time_ms,
             });
         }
     }

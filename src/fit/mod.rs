@@ -414,11 +414,20 @@ mod tests {
             fit(&[100.0, 200.0], &[1.0, 2.0], &bad),
             Err(FitError::InvalidConfig { .. })
         ));
-        // Absurd values: clamped by the bounds, never NaN.
+        // Values beyond ±1000 dB are unusable like NaN.
         let f = grid();
         let v: Vec<f64> = f
             .iter()
             .map(|x| if *x < 1000.0 { 1e6 } else { -1e6 })
+            .collect();
+        assert!(matches!(
+            fit(&f, &v, &c),
+            Err(FitError::TooFewPoints { usable: 0, .. })
+        ));
+        // Absurd but admitted values: clamped by the bounds, never NaN.
+        let v: Vec<f64> = f
+            .iter()
+            .map(|x| if *x < 1000.0 { 900.0 } else { -900.0 })
             .collect();
         let r = fit(&f, &v, &c).unwrap();
         assert!(r.filters.iter().all(|x| x.gain_db.abs() <= 20.0));

@@ -13,7 +13,7 @@
 
 use super::config::{FilterSlot, FitKind, Param};
 use super::grid::nearest_index;
-use super::response::{FilterPoly, phi_grid};
+use super::response::{DB_PER_NEPER_POWER, FilterPoly, phi_grid};
 use crate::dsp::biquad::FilterSpec;
 
 /// Constant term of AutoEq's sharpness gain limit, dB.
@@ -71,12 +71,26 @@ pub(crate) struct Problem {
 /// Reusable buffers for evaluations.
 #[derive(Debug, Clone)]
 pub(crate) struct Workspace {
-    fr: Vec<Vec<f64>>,
-    grad: Vec<Vec<[f64; 3]>>,
+    /// Product of the filters' power ratios per grid point (a group of filters at a time).
+    ratio: Vec<f64>,
+    /// Total response in dB per grid point.
     total: Vec<f64>,
-    /// Row of main-residual derivatives, one entry per free parameter.
-    row: Vec<f64>,
+    /// Per slot: dB derivatives by `(ln f0, ln Q, gain)` per grid point.
+    grad: Vec<Vec<[f64; 3]>>,
+    /// Response of one penalised peaking filter.
+    fr: Vec<f64>,
+    /// Jacobian of the data residuals, one column (of `rows` entries) per free parameter.
+    jac: Vec<f64>,
+    /// Data residuals.
+    resid: Vec<f64>,
 }
+
+/// Filters multiplied into one power-ratio product before taking its logarithm: ±20 dB
+/// filters keep the product within 10^±64, far from overflow.
+const RATIO_GROUP: usize = 16;
+
+/// A sharpness sigmoid below this is treated as off (its share of the loss is < 1e-20).
+const SHARPNESS_OFF: f64 = 1e-12;
 
 /// Result of one Jacobian evaluation: the cost and the Gauss–Newton normal equations.
 #[derive(Debug, Clone)]
@@ -172,12 +186,22 @@ impl Problem {
 
     pub(crate) fn workspace(&self) -> Workspace {
         let n = self.len();
+        let rows = self.data_rows();
         Workspace {
-            fr: vec![vec![0.0; n]; self.slots.len()],
-            grad: vec![vec![[0.0; 3]; n]; self.slots.len()],
+            ratio: vec![1.0; n],
             total: vec![0.0; n],
-            row: vec![0.0; self.free.len()],
+            grad: vec![vec![[0.0; 3]; n]; self.slots.len()],
+            fr: vec![0.0; n],
+            jac: vec![0.0; rows * self.free.len()],
+            resid: vec![0.0; rows],
         }
+    }
+
+    /// Number of data residuals: the points of the loss band below the tail, plus one for
+    /// the tail.
+    fn data_rows(&self) -> usize {
+        let split = self.i_tail.clamp(self.lo, self.hi);
+        (split - self.lo) + usize::from(self.hi > split)
     }
 
     /// Coordinates of every slot with the fixed values filled in and free values at `x`.
@@ -223,26 +247,35 @@ impl Problem {
             .magnitude_db_into(&self.phi, out);
     }
 
-    /// Loss² for the filter responses already in `ws.fr`.
-    fn cost_from_responses(&self, coords: &[Coords], ws: &mut Workspace) -> f64 {
-        let n = self.len();
+    /// Designs the filter of `slot` at `c`.
+    fn design(&self, slot: usize, c: &Coords) -> FilterPoly {
+        let kind = self.slots[slot].kind.into();
+        FilterPoly::design(kind, c[0].exp(), c[1].exp(), c[2], self.sample_rate_hz)
+    }
+
+    /// Sums the filters' responses into `ws.total` (and their derivatives into `ws.grad`),
+    /// taking one logarithm per point for every [`RATIO_GROUP`] filters.
+    fn total_response(&self, coords: &[Coords], ws: &mut Workspace, with_gradient: bool) {
         ws.total.iter_mut().for_each(|t| *t = 0.0);
-        for fr in &ws.fr {
-            for (t, v) in ws.total.iter_mut().zip(fr) {
-                *t += v;
-            }
-        }
-        let mut cost = self.data_cost(&ws.total);
-        for (s, slot) in self.slots.iter().enumerate() {
-            if slot.kind == FitKind::Peaking {
-                let (sig, _, _) = sharpness(coords[s][1].exp(), coords[s][2]);
-                if sig > 1e-300 {
-                    let ss: f64 = ws.fr[s].iter().map(|v| v * v).sum();
-                    cost += sig * sig * ss / n as f64;
+        let ids: Vec<usize> = (0..self.slots.len()).collect();
+        for group in ids.chunks(RATIO_GROUP) {
+            ws.ratio.iter_mut().for_each(|r| *r = 1.0);
+            for &s in group {
+                let poly = self.design(s, &coords[s]);
+                if with_gradient {
+                    poly.multiply_power_ratio_with_gradient(
+                        &self.phi,
+                        &mut ws.ratio,
+                        &mut ws.grad[s],
+                    );
+                } else {
+                    poly.multiply_power_ratio(&self.phi, &mut ws.ratio);
                 }
             }
+            for (t, r) in ws.total.iter_mut().zip(&ws.ratio) {
+                *t += DB_PER_NEPER_POWER * r.ln();
+            }
         }
-        cost
     }
 
     /// The MSE part of the loss for a total response on the grid.
@@ -276,7 +309,7 @@ impl Problem {
         for (s, slot) in self.slots.iter().enumerate() {
             if slot.kind == FitKind::Peaking {
                 let (sig, _, _) = sharpness(coords[s][1].exp(), coords[s][2]);
-                if sig > 1e-300 {
+                if sig >= SHARPNESS_OFF {
                     self.filter_response(s, &coords[s], &mut fr);
                     total += sig * sig * fr.iter().map(|v| v * v).sum::<f64>() / n as f64;
                 }
@@ -287,52 +320,73 @@ impl Problem {
 
     /// Loss² (AutoEq's loss squared) at `coords`.
     pub(crate) fn cost(&self, coords: &[Coords], ws: &mut Workspace) -> f64 {
-        for (s, c) in coords.iter().enumerate() {
-            let mut fr = std::mem::take(&mut ws.fr[s]);
-            self.filter_response(s, c, &mut fr);
-            ws.fr[s] = fr;
+        self.total_response(coords, ws, false);
+        let mut cost = self.data_cost(&ws.total);
+        let n = self.len() as f64;
+        for (s, slot) in self.slots.iter().enumerate() {
+            if slot.kind == FitKind::Peaking {
+                let (sig, _, _) = sharpness(coords[s][1].exp(), coords[s][2]);
+                if sig >= SHARPNESS_OFF {
+                    self.design(s, &coords[s])
+                        .magnitude_db_into(&self.phi, &mut ws.fr);
+                    cost += sig * sig * ws.fr.iter().map(|v| v * v).sum::<f64>() / n;
+                }
+            }
         }
-        self.cost_from_responses(coords, ws)
+        cost
     }
 
     /// Cost, `Jᵀe` and `JᵀJ` over the free parameters at `coords`.
     pub(crate) fn normal_equations(&self, coords: &[Coords], ws: &mut Workspace) -> Normal {
         let n = self.len();
         let p = self.free.len();
-        for (s, c) in coords.iter().enumerate() {
-            let kind = self.slots[s].kind.into();
-            let poly = FilterPoly::design(kind, c[0].exp(), c[1].exp(), c[2], self.sample_rate_hz);
-            poly.magnitude_db_with_gradient_into(&self.phi, &mut ws.fr[s], &mut ws.grad[s]);
-        }
-        let cost = self.cost_from_responses(coords, ws);
+        self.total_response(coords, ws, true);
+        let mut cost = self.data_cost(&ws.total);
         let mut gradient = vec![0.0; p];
         let mut hessian = vec![0.0; p * p];
 
+        // Data residuals and their Jacobian, column by column.
+        let rows = self.data_rows();
         let m = self.hi.saturating_sub(self.lo);
-        if m > 0 {
+        if rows > 0 && m > 0 {
             let inv_sqrt_m = 1.0 / (m as f64).sqrt();
-            // Rows for the individual points below the tail: e = (t − r)/√M, de = −dr/√M.
-            for i in self.lo..self.hi.min(self.i_tail) {
-                let e = (self.target_db[i] - ws.total[i]) * inv_sqrt_m;
-                for (k, fp) in self.free.iter().enumerate() {
-                    ws.row[k] = -ws.grad[fp.slot][i][fp.coord] * inv_sqrt_m;
-                }
-                accumulate(&ws.row, e, &mut gradient, &mut hessian);
+            let split = self.i_tail.clamp(self.lo, self.hi);
+            let below = split - self.lo;
+            // Points below the tail: e = (t − r)/√M, de = −dr/√M.
+            for (e, i) in ws.resid.iter_mut().zip(self.lo..split) {
+                *e = (self.target_db[i] - ws.total[i]) * inv_sqrt_m;
             }
-            // One row for the tail: c identical residuals (t̄ − r̄)/√M become √c·(t̄ − r̄)/√M.
-            let count = self.hi.saturating_sub(self.i_tail.max(self.lo));
+            // The tail: its c identical residuals (t̄ − r̄)/√M become one, √c·(t̄ − r̄)/√M.
             let tail_len = n.saturating_sub(self.i_tail);
-            if count > 0 && tail_len > 0 {
-                let scale = (count as f64).sqrt() * inv_sqrt_m;
-                let inv_len = 1.0 / tail_len as f64;
+            let tail = (rows > below && tail_len > 0).then(|| {
+                let scale = ((self.hi - split) as f64).sqrt() * inv_sqrt_m;
+                (scale, 1.0 / tail_len as f64)
+            });
+            if let Some((scale, inv_len)) = tail {
                 let resp_mean = ws.total[self.i_tail..].iter().sum::<f64>() * inv_len;
-                let e = (self.target_tail_mean - resp_mean) * scale;
-                for (k, fp) in self.free.iter().enumerate() {
-                    let g = &ws.grad[fp.slot][self.i_tail..];
-                    let mean_d = g.iter().map(|d| d[fp.coord]).sum::<f64>() * inv_len;
-                    ws.row[k] = -mean_d * scale;
+                ws.resid[below] = (self.target_tail_mean - resp_mean) * scale;
+            }
+            for (k, fp) in self.free.iter().enumerate() {
+                let col = &mut ws.jac[k * rows..(k + 1) * rows];
+                let g = &ws.grad[fp.slot];
+                for (j, i) in col.iter_mut().zip(self.lo..split) {
+                    *j = -g[i][fp.coord] * inv_sqrt_m;
                 }
-                accumulate(&ws.row, e, &mut gradient, &mut hessian);
+                if let Some((scale, inv_len)) = tail {
+                    let mean_d =
+                        g[self.i_tail..].iter().map(|d| d[fp.coord]).sum::<f64>() * inv_len;
+                    col[below] = -mean_d * scale;
+                }
+            }
+            let resid = &ws.resid[..rows];
+            for a in 0..p {
+                let col_a = &ws.jac[a * rows..(a + 1) * rows];
+                gradient[a] = dot(col_a, resid);
+                for b in a..p {
+                    let v = dot(col_a, &ws.jac[b * rows..(b + 1) * rows]);
+                    hessian[a * p + b] = v;
+                    hessian[b * p + a] = v;
+                }
             }
         }
 
@@ -343,9 +397,12 @@ impl Problem {
                 continue;
             }
             let (sig, ds_dlnq, ds_dg) = sharpness(coords[s][1].exp(), coords[s][2]);
-            if sig < 1e-200 && ds_dlnq.abs() < 1e-200 && ds_dg.abs() < 1e-200 {
+            if sig < SHARPNESS_OFF {
                 continue;
             }
+            self.design(s, &coords[s])
+                .magnitude_db_into(&self.phi, &mut ws.fr);
+            cost += sig * sig * ws.fr.iter().map(|v| v * v).sum::<f64>() / n as f64;
             let ds = [0.0, ds_dlnq, ds_dg];
             let idx: Vec<(usize, usize)> = self
                 .free
@@ -359,12 +416,11 @@ impl Problem {
             }
             let mut local_g = [0.0; 3];
             let mut local_h = [[0.0; 3]; 3];
-            for i in 0..n {
-                let fr = ws.fr[s][i];
+            for (fr, g) in ws.fr.iter().zip(&ws.grad[s]) {
                 let e = sig * fr * inv_sqrt_n;
                 let mut d = [0.0; 3];
-                for (j, &(_, coord)) in idx.iter().enumerate() {
-                    d[j] = (ds[coord] * fr + sig * ws.grad[s][i][coord]) * inv_sqrt_n;
+                for (dj, &(_, coord)) in d.iter_mut().zip(&idx) {
+                    *dj = (ds[coord] * fr + sig * g[coord]) * inv_sqrt_n;
                 }
                 for a in 0..idx.len() {
                     local_g[a] += d[a] * e;
@@ -380,12 +436,6 @@ impl Problem {
                 }
             }
         }
-        // `accumulate` fills the upper triangle only; mirror it.
-        for a in 0..p {
-            for b in 0..a {
-                hessian[a * p + b] = hessian[b * p + a];
-            }
-        }
         Normal {
             cost,
             gradient,
@@ -394,20 +444,22 @@ impl Problem {
     }
 }
 
-/// Adds one residual row: `g += e·d`, upper triangle of `H += d dᵀ`.
-fn accumulate(d: &[f64], e: f64, gradient: &mut [f64], hessian: &mut [f64]) {
-    let p = d.len();
-    for a in 0..p {
-        let da = d[a];
-        if da == 0.0 {
-            continue;
-        }
-        gradient[a] += da * e;
-        let row = &mut hessian[a * p..(a + 1) * p];
-        for b in a..p {
-            row[b] += da * d[b];
+/// Dot product with four independent partial sums, which the compiler can vectorise.
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    let mut acc = [0.0; 4];
+    let (ca, cb) = (a.chunks_exact(4), b.chunks_exact(4));
+    let tail: f64 = ca
+        .remainder()
+        .iter()
+        .zip(cb.remainder())
+        .map(|(x, y)| x * y)
+        .sum();
+    for (x, y) in ca.zip(cb) {
+        for k in 0..4 {
+            acc[k] += x[k] * y[k];
         }
     }
+    acc[0] + acc[1] + acc[2] + acc[3] + tail
 }
 
 #[cfg(test)]

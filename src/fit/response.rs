@@ -12,7 +12,7 @@ use std::f64::consts::{LN_10, PI};
 use std::ops::{Add, Div, Mul, Neg, Sub};
 
 /// `10/ln 10`: converts a natural log of a power ratio to dB.
-const DB_PER_NEPER_POWER: f64 = 10.0 / LN_10;
+pub(crate) const DB_PER_NEPER_POWER: f64 = 10.0 / LN_10;
 
 /// A value with its derivatives with respect to `(ln f0, ln Q, gain_db)`.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -231,7 +231,42 @@ impl FilterPoly {
         }
     }
 
+    /// Multiplies `ratio` by this filter's power ratio `|B|²/|A|²` at each `φ` (so a cascade
+    /// needs one logarithm per point, not one per filter and point).
+    pub(crate) fn multiply_power_ratio(&self, phi: &[f64], ratio: &mut [f64]) {
+        let (n, d) = (&self.num, &self.den);
+        for (r, &p) in ratio.iter_mut().zip(phi) {
+            let nv = (n.c0.v + p * (n.c1.v + p * n.c2.v)).max(1e-300);
+            let dv = (d.c0.v + p * (d.c1.v + p * d.c2.v)).max(1e-300);
+            *r *= nv / dv;
+        }
+    }
+
+    /// As [`Self::multiply_power_ratio`], and writes the dB derivatives by `(ln f0, ln Q,
+    /// gain_db)` at each `φ` into `grad`: `d dB = 10/ln 10 · (dN/N − dD/D)`.
+    pub(crate) fn multiply_power_ratio_with_gradient(
+        &self,
+        phi: &[f64],
+        ratio: &mut [f64],
+        grad: &mut [[f64; 3]],
+    ) {
+        let (n, d) = (&self.num, &self.den);
+        for ((r, g), &p) in ratio.iter_mut().zip(grad.iter_mut()).zip(phi) {
+            let p2 = p * p;
+            let nv = (n.c0.v + p * n.c1.v + p2 * n.c2.v).max(1e-300);
+            let dv = (d.c0.v + p * d.c1.v + p2 * d.c2.v).max(1e-300);
+            *r *= nv / dv;
+            let (inv_n, inv_d) = (DB_PER_NEPER_POWER / nv, DB_PER_NEPER_POWER / dv);
+            for (k, gk) in g.iter_mut().enumerate() {
+                let dn = n.c0.d[k] + p * n.c1.d[k] + p2 * n.c2.d[k];
+                let dd = d.c0.d[k] + p * d.c1.d[k] + p2 * d.c2.d[k];
+                *gk = dn * inv_n - dd * inv_d;
+            }
+        }
+    }
+
     /// Magnitude in dB and its three partial derivatives at each `φ`.
+    #[cfg(test)]
     pub(crate) fn magnitude_db_with_gradient_into(
         &self,
         phi: &[f64],
@@ -310,6 +345,15 @@ mod tests {
             let mut val = vec![0.0; freqs.len()];
             let mut grad = vec![[0.0; 3]; freqs.len()];
             poly.magnitude_db_with_gradient_into(&phi, &mut val, &mut grad);
+            let mut ratio = vec![2.0; freqs.len()];
+            let mut grad2 = vec![[0.0; 3]; freqs.len()];
+            poly.multiply_power_ratio_with_gradient(&phi, &mut ratio, &mut grad2);
+            for i in 0..freqs.len() {
+                assert!((DB_PER_NEPER_POWER * (ratio[i] / 2.0).ln() - val[i]).abs() < 1e-9);
+                for k in 0..3 {
+                    assert!((grad[i][k] - grad2[i][k]).abs() < 1e-12 * (1.0 + grad[i][k].abs()));
+                }
+            }
             let h = 1e-4;
             let params = [f0.ln(), q.ln(), g];
             for k in 0..3 {
