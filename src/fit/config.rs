@@ -271,6 +271,23 @@ impl FitConfig {
         Self::new(filters)
     }
 
+    /// AutoEq's `10_BAND_GRAPHIC_EQ`: peaking filters fixed at 31.25·2^i Hz (i = 0…9) with
+    /// Q √2, only the gains (±12 dB) optimised.
+    pub fn autoeq_10_band_graphic_eq() -> Self {
+        let filters = (0..10)
+            .map(|i| FilterSlot {
+                kind: FitKind::Peaking,
+                freq_hz: Param::Fixed(31.25 * 2f64.powi(i)),
+                q: Param::Fixed(std::f64::consts::SQRT_2),
+                gain_db: Param::Free {
+                    min: -12.0,
+                    max: 12.0,
+                },
+            })
+            .collect();
+        Self::new(filters)
+    }
+
     /// The same layout at another sample rate.
     pub fn with_sample_rate(mut self, sample_rate_hz: f64) -> Self {
         self.sample_rate_hz = sample_rate_hz;

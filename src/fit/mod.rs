@@ -453,6 +453,17 @@ mod tests {
     }
 
     #[test]
+    fn graphic_eq_only_moves_gains() {
+        let (f, v) = curve_of(&known_filters());
+        let c = FitConfig::autoeq_10_band_graphic_eq();
+        let r = fit(&f, &v, &c).unwrap();
+        assert_in_bounds(&c, &r);
+        assert!((r.filters[9].freq_hz - 16_000.0).abs() < 1e-9);
+        assert!(r.errors.rms_db < 1.5, "{:?}", r.errors);
+        assert!(r.errors.autoeq_loss < r.initial_autoeq_loss);
+    }
+
+    #[test]
     fn deterministic() {
         let (f, v) = curve_of(&known_filters());
         let c = FitConfig::autoeq_10_peaking();
