@@ -198,10 +198,10 @@ pub enum Effort {
     /// Greedy initialisation plus one local optimisation (AutoEq's scheme, a better optimiser).
     Single,
     /// Also grows the EQ one filter at a time, re-seeds weak filters and tries 8 jittered
-    /// restarts; the default (about 0.1–0.25 s for 10 filters).
+    /// restarts; the default (10 filters: roughly 50–120 ms in a release build).
     Thorough,
     /// As thorough with more re-seeding and 32 jittered restarts, for offline export (about
-    /// three times slower, usually a little better).
+    /// three times slower, sometimes a little better).
     Exhaustive,
 }
 

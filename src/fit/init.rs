@@ -145,6 +145,7 @@ fn init_peaking(pr: &Problem, slot: usize, remaining: &[f64]) -> Coords {
 }
 
 fn init_shelf(pr: &Problem, slot: usize, remaining: &[f64]) -> Coords {
+    use super::config::autoeq_limits as l;
     let s = pr.slots[slot];
     let f = &pr.grid_hz;
     let fc = match s.freq_hz {
@@ -170,7 +171,7 @@ fn init_shelf(pr: &Problem, slot: usize, remaining: &[f64]) -> Coords {
             )
         }
     };
-    let q = pick(s.q, 0.7);
+    let q = pick(s.q, l::SHELF_Q);
     // Weighted average of the target, weights = response of the same shelf at +1 dB.
     let mut fr = vec![0.0; pr.len()];
     pr.filter_response(slot, &Problem::to_coords(fc, q, 1.0), &mut fr);

@@ -4,7 +4,9 @@
 //!
 //! * Growth: the EQ is built one filter at a time in AutoEq's initialisation order, each new
 //!   filter initialised on the residual and all placed filters re-optimised together
-//!   (matching pursuit with re-fitting).
+//!   (matching pursuit with re-fitting). Free shelves get a second growth with the shelves
+//!   pinned at AutoEq's fixed positions (105 Hz / 10 kHz, Q 0.7) and released at the end,
+//!   so a free layout does not end up worse than the fixed one it contains.
 //! * Re-seeding: the filter whose removal costs least is taken out and re-initialised on the
 //!   largest remaining feature of the residual, then everything is re-optimised; repeated
 //!   while it helps.
@@ -13,10 +15,47 @@
 //! Every candidate only replaces the best when its cost is lower, so the outcome is never
 //! worse than the first local optimum.
 
-use super::config::{FilterSlot, Param};
+use super::config::{Effort, FilterSlot, FitKind, Param};
 use super::init::{init_order, init_slot};
 use super::lm::{LmOptions, minimise};
 use super::problem::{Coords, Problem, Workspace};
+
+/// Runs the restarts `effort` asks for from the first local optimum in `best`, then polishes
+/// the best candidate with the default (tight) stopping rule.
+pub(crate) fn restarts(pr: &Problem, effort: Effort, best: &mut Best, ws: &mut Workspace) {
+    let (reseed_rounds, hops) = match effort {
+        Effort::Single => return,
+        Effort::Thorough => (12, 8),
+        Effort::Exhaustive => (24, 32),
+    };
+    // Free shelves: a second chain that grows with the shelves pinned at AutoEq's fixed
+    // positions; chains are greedy, so each runs from the first optimum on its own.
+    let free_shelf = pr
+        .slots
+        .iter()
+        .any(|s| s.kind != FitKind::Peaking && s.freq_hz.is_free());
+    let chains: &[bool] = if free_shelf { &[false, true] } else { &[false] };
+    let first = Best {
+        cost: best.cost,
+        coords: best.coords.clone(),
+        iterations: 0,
+    };
+    for &pin in chains {
+        let mut chain = Best {
+            cost: first.cost,
+            coords: first.coords.clone(),
+            iterations: 0,
+        };
+        grow(pr, ws, &mut chain, pin);
+        reseed(pr, ws, &mut chain, reseed_rounds);
+        perturb(pr, ws, &mut chain, hops);
+        best.iterations += chain.iterations;
+        best.offer(chain.cost, chain.coords);
+    }
+    let out = minimise(pr, &best.coords, LmOptions::default(), ws);
+    best.iterations += out.iterations;
+    best.offer(out.cost, out.coords);
+}
 
 /// Options for the restarts of a quick search (looser than the final polish).
 fn quick() -> LmOptions {
@@ -34,7 +73,8 @@ pub(crate) struct Best {
 }
 
 impl Best {
-    fn offer(&mut self, cost: f64, coords: Vec<Coords>) -> bool {
+    /// Takes `coords` if they cost less; says whether they did.
+    pub(crate) fn offer(&mut self, cost: f64, coords: Vec<Coords>) -> bool {
         if cost.is_finite() && cost < self.cost * (1.0 - 1e-9) {
             self.cost = cost;
             self.coords = coords;
@@ -84,20 +124,60 @@ fn sub_problem(pr: &Problem, active: &[bool]) -> Problem {
     pr.with_slots(slots)
 }
 
-/// Builds the EQ one filter at a time (see the module docs).
-pub(crate) fn grow(pr: &Problem, ws: &mut Workspace, best: &mut Best) {
-    let n = pr.slots.len();
+/// `pr` with every shelf of free centre pinned at AutoEq's fixed shelf (105 Hz / 10 kHz,
+/// Q 0.7, clamped into its ranges), gain still free.
+fn pinned_shelves(pr: &Problem) -> Problem {
+    use super::config::autoeq_limits as l;
+    let pin = |p: Param, want: f64| match p {
+        Param::Free { min, max } => Param::Fixed(want.clamp(min, max)),
+        fixed => fixed,
+    };
+    let slots = pr
+        .slots
+        .iter()
+        .map(|s| match s.kind {
+            FitKind::Peaking => *s,
+            FitKind::LowShelf | FitKind::HighShelf => {
+                let fc = if s.kind == FitKind::LowShelf {
+                    l::LOW_SHELF_FREQ_HZ
+                } else {
+                    l::HIGH_SHELF_FREQ_HZ
+                };
+                FilterSlot {
+                    freq_hz: pin(s.freq_hz, fc),
+                    q: pin(s.q, l::SHELF_Q),
+                    ..*s
+                }
+            }
+        })
+        .collect();
+    pr.with_slots(slots)
+}
+
+/// Builds the EQ one filter at a time (see the module docs). With `pin_shelves`, the growth
+/// runs with free shelves pinned at AutoEq's fixed positions and only the final
+/// optimisation releases them, so a free layout does at least about as well as the fixed
+/// one it contains.
+pub(crate) fn grow(pr: &Problem, ws: &mut Workspace, best: &mut Best, pin_shelves: bool) {
+    let pinned;
+    let base = if pin_shelves {
+        pinned = pinned_shelves(pr);
+        &pinned
+    } else {
+        pr
+    };
+    let n = base.slots.len();
     let mut active = vec![false; n];
-    let mut coords: Vec<Coords> = pr
+    let mut coords: Vec<Coords> = base
         .slots
         .iter()
         .map(|s| Problem::to_coords(s.freq_hz.range().0, s.q.range().0, 0.0))
         .collect();
-    for slot in init_order(pr) {
+    for slot in init_order(base) {
         active[slot] = true;
-        let residual = residual_without(pr, &coords, Some(slot));
-        coords[slot] = init_slot(pr, slot, &residual);
-        let sub = sub_problem(pr, &active);
+        let residual = residual_without(base, &coords, Some(slot));
+        coords[slot] = init_slot(base, slot, &residual);
+        let sub = sub_problem(base, &active);
         let mut sub_ws = sub.workspace();
         let out = minimise(&sub, &coords, quick(), &mut sub_ws);
         best.iterations += out.iterations;
@@ -108,47 +188,40 @@ pub(crate) fn grow(pr: &Problem, ws: &mut Workspace, best: &mut Best) {
     best.offer(out.cost, out.coords);
 }
 
-/// Re-seeds the least useful filters of the best solution while that helps, at most
-/// `max_rounds` re-optimisations.
-pub(crate) fn reseed(pr: &Problem, ws: &mut Workspace, best: &mut Best, max_rounds: usize) {
-    let mut rounds = 0;
-    let mut tried_without_gain = 0;
-    while rounds < max_rounds {
-        // How much each re-seedable filter is worth: the cost increase without it.
+/// How many of the weakest filters are tried before re-seeding gives up.
+const RESEED_CANDIDATES: usize = 3;
+
+/// Re-seeds the least useful filters of the best solution while that helps, with at most
+/// `max_runs` re-optimisations.
+pub(crate) fn reseed(pr: &Problem, ws: &mut Workspace, best: &mut Best, max_runs: usize) {
+    let mut runs = 0;
+    'outer: while runs < max_runs {
+        // What each re-seedable filter is worth: the cost increase without it.
         let mut worth: Vec<(f64, usize)> = Vec::new();
         for (s, slot) in pr.slots.iter().enumerate() {
-            if !slot.freq_hz.is_free() || !slot.gain_db.is_free() {
-                continue;
+            if slot.freq_hz.is_free() && slot.gain_db.is_free() {
+                let mut c = best.coords.clone();
+                c[s][2] = 0.0;
+                worth.push((pr.cost(&c, ws) - best.cost, s));
             }
-            let mut c = best.coords.clone();
-            c[s][2] = 0.0;
-            worth.push((pr.cost(&c, ws) - best.cost, s));
         }
         worth.sort_by(|a, b| a.0.total_cmp(&b.0));
-        let mut improved = false;
-        for &(_, s) in worth.iter().skip(tried_without_gain) {
-            if rounds >= max_rounds {
-                break;
+        for &(_, s) in worth.iter().take(RESEED_CANDIDATES) {
+            if runs >= max_runs {
+                break 'outer;
             }
-            rounds += 1;
+            runs += 1;
             let residual = residual_without(pr, &best.coords, Some(s));
             let mut c = best.coords.clone();
             c[s] = init_slot(pr, s, &residual);
             let out = minimise(pr, &c, quick(), ws);
             best.iterations += out.iterations;
             if best.offer(out.cost, out.coords) {
-                improved = true;
-                break;
+                // The solution changed: re-rank the filters.
+                continue 'outer;
             }
         }
-        if !improved {
-            tried_without_gain += 1;
-            if tried_without_gain >= worth.len().min(3) {
-                break;
-            }
-        } else {
-            tried_without_gain = 0;
-        }
+        break;
     }
 }
 
