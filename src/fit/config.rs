@@ -41,6 +41,10 @@ pub mod autoeq_limits {
     pub const ENERGY_ONLY_ABOVE_HZ: f64 = 10_000.0;
 }
 
+/// Largest gain magnitude a configuration may allow, dB (far beyond any EQ; it keeps the
+/// cookbook's `A = 10^(gain/40)` and its powers well inside f64).
+pub const MAX_ABS_GAIN_DB: f64 = 60.0;
+
 /// The filter shapes the optimiser can place.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -357,7 +361,7 @@ impl FitConfig {
             let checks = [
                 ("freq_hz", slot.freq_hz, 0.0, fs / 2.0),
                 ("q", slot.q, 0.0, f64::INFINITY),
-                ("gain_db", slot.gain_db, f64::NEG_INFINITY, f64::INFINITY),
+                ("gain_db", slot.gain_db, -MAX_ABS_GAIN_DB, MAX_ABS_GAIN_DB),
             ];
             for (name, param, above, below) in checks {
                 let (lo, hi) = param.range();
@@ -419,6 +423,12 @@ mod tests {
             Err(FitError::InvalidConfig { field, .. }) => assert_eq!(field, "filters[3].q"),
             other => panic!("expected InvalidConfig, got {other:?}"),
         }
+        let mut huge = FitConfig::autoeq_10_peaking();
+        huge.filters[0].gain_db = Param::Free {
+            min: -100.0,
+            max: 100.0,
+        };
+        assert!(huge.validate().is_err());
         let bad_fs = FitConfig::autoeq_10_peaking().with_sample_rate(f64::NAN);
         assert!(bad_fs.validate().is_err());
         // 10 kHz peaks cannot be designed at 16 kHz.

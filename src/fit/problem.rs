@@ -35,6 +35,29 @@ pub(crate) struct FreeParam {
     pub hi: f64,
 }
 
+/// The optimised parameters of `slots`, with their bounds in optimiser coordinates.
+fn free_params(slots: &[FilterSlot]) -> Vec<FreeParam> {
+    let mut free = Vec::new();
+    for (s, slot) in slots.iter().enumerate() {
+        for (coord, p) in [slot.freq_hz, slot.q, slot.gain_db].iter().enumerate() {
+            if let Param::Free { min, max } = *p {
+                let (lo, hi) = if coord == 2 {
+                    (min, max)
+                } else {
+                    (min.ln(), max.ln())
+                };
+                free.push(FreeParam {
+                    slot: s,
+                    coord,
+                    lo,
+                    hi,
+                });
+            }
+        }
+    }
+    free
+}
+
 /// The sharpness sigmoid of a peaking filter and its derivatives by `(ln Q, gain)`.
 fn sharpness(q: f64, gain_db: f64) -> (f64, f64, f64) {
     let limit = GAIN_LIMIT_C0 + GAIN_LIMIT_C1 / q;
@@ -128,25 +151,7 @@ impl Problem {
         } else {
             tail.iter().sum::<f64>() / tail.len() as f64
         };
-        let mut free = Vec::new();
-        for (s, slot) in slots.iter().enumerate() {
-            let params = [slot.freq_hz, slot.q, slot.gain_db];
-            for (coord, p) in params.iter().enumerate() {
-                if let Param::Free { min, max } = *p {
-                    let (lo, hi) = if coord == 2 {
-                        (min, max)
-                    } else {
-                        (min.ln(), max.ln())
-                    };
-                    free.push(FreeParam {
-                        slot: s,
-                        coord,
-                        lo,
-                        hi,
-                    });
-                }
-            }
-        }
+        let free = free_params(&slots);
         Self {
             grid_hz,
             phi,
@@ -163,20 +168,14 @@ impl Problem {
 
     /// The same grid, target and loss with other slots (same count and order).
     pub(crate) fn with_slots(&self, slots: Vec<FilterSlot>) -> Self {
-        let mut out = Self::new(
-            self.grid_hz.clone(),
-            self.target_db.clone(),
-            self.sample_rate_hz,
+        Self {
+            free: free_params(&slots),
             slots,
-            1.0,
-            1.0,
-            1.0,
-        );
-        out.i_tail = self.i_tail;
-        out.lo = self.lo;
-        out.hi = self.hi;
-        out.target_tail_mean = self.target_tail_mean;
-        out
+            grid_hz: self.grid_hz.clone(),
+            phi: self.phi.clone(),
+            target_db: self.target_db.clone(),
+            ..*self
+        }
     }
 
     /// Number of grid points.
@@ -231,11 +230,18 @@ impl Problem {
         self.slots
             .iter()
             .zip(coords)
-            .map(|(slot, c)| FilterSpec {
-                kind: slot.kind.into(),
-                freq_hz: c[0].exp(),
-                q: c[1].exp(),
-                gain_db: c[2],
+            .map(|(slot, c)| {
+                // Fixed values are returned exactly, not through exp(ln v).
+                let value = |p: Param, v: f64| match p {
+                    Param::Fixed(x) => x,
+                    Param::Free { min, max } => v.clamp(min, max),
+                };
+                FilterSpec {
+                    kind: slot.kind.into(),
+                    freq_hz: value(slot.freq_hz, c[0].exp()),
+                    q: value(slot.q, c[1].exp()),
+                    gain_db: value(slot.gain_db, c[2]),
+                }
             })
             .collect()
     }
@@ -485,8 +491,9 @@ mod tests {
     fn some_coords(n: usize) -> Vec<Coords> {
         (0..n)
             .map(|j| {
-                let f = 40.0 * 2f64.powf(j as f64 * 0.9);
-                let q = 0.5 + 0.6 * j as f64;
+                let f = 40.0 * 2f64.powf(j as f64 * 0.85);
+                // The first two are within the shelf limits (Q 0.4–0.7) too.
+                let q = if j < 2 { 0.6 } else { 0.5 + 0.6 * j as f64 };
                 let g = if j % 2 == 0 { 4.5 } else { -3.0 };
                 Problem::to_coords(f, q, g)
             })
@@ -495,8 +502,9 @@ mod tests {
 
     #[test]
     fn cost_is_the_square_of_an_independent_loss() {
-        // Straight re-implementation of the Python loss on the same grid.
-        let config = FitConfig::autoeq_8_peaking_with_shelves();
+        // Straight re-implementation of the Python loss on the same grid (free shelves, so
+        // that the arbitrary coordinates below are what the filters are).
+        let config = FitConfig::peaking_with_shelves(8, crate::fit::config::Shelves::Free);
         let pr = problem(|f| 3.0 * (f / 1000.0).log2().sin(), &config);
         let coords = some_coords(10);
         let mut ws = pr.workspace();
@@ -582,7 +590,7 @@ mod tests {
         let ne = pr.normal_equations(&coords, &mut ws);
         let x = pr.free_values(&coords);
         for k in 0..x.len() {
-            let h = 1e-6;
+            let h = 1e-5;
             let mut xp = x.clone();
             let mut xm = x.clone();
             xp[k] += h;

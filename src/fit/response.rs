@@ -339,6 +339,7 @@ mod tests {
             (FilterKind::Peaking, 700.0, 1.3, -5.5),
             (FilterKind::Peaking, 35.0, 4.0, 9.0),
             (FilterKind::LowShelf, 105.0, 0.7, 6.0),
+            (FilterKind::LowShelf, 40.0, 0.6, 4.5),
             (FilterKind::HighShelf, 6_000.0, 0.5, -4.0),
         ] {
             let poly = FilterPoly::design(kind, f0, q, g, FS);
