@@ -1,0 +1,109 @@
+//! Acceptance check of issue 4 item 1 on real data: with AutoEq's filter budget, our fit of
+//! AutoEq's own `equalization` curve has a lower error than AutoEq's filters, on the same
+//! metric. Reads `../shared/data/autoeq/results` at run time (never copied into the
+//! repository); skipped with a message when that folder is missing.
+
+use refcan::dsp::biquad::{FilterKind, FilterSpec};
+use refcan::fit::{self, FitConfig, FitErrors};
+use std::path::{Path, PathBuf};
+
+fn results_dir() -> PathBuf {
+    let shared = std::env::var("REFCAN_SHARED")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared"));
+    shared.join("data/autoeq/results")
+}
+
+/// `frequency` and `equalization` columns of an AutoEq result CSV.
+fn read_equalization(path: &Path) -> (Vec<f64>, Vec<f64>) {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap_or_default().split(',').collect();
+    let fi = header.iter().position(|h| *h == "frequency");
+    let ei = header.iter().position(|h| *h == "equalization");
+    let (Some(fi), Some(ei)) = (fi, ei) else {
+        panic!("{}: no frequency/equalization columns", path.display());
+    };
+    lines
+        .filter_map(|l| {
+            let c: Vec<&str> = l.split(',').collect();
+            Some((
+                c.get(fi)?.parse::<f64>().ok()?,
+                c.get(ei)?.parse::<f64>().ok()?,
+            ))
+        })
+        .unzip()
+}
+
+/// The filters of a ParametricEQ.txt (`Filter n: ON PK|LSC|HSC Fc … Hz Gain … dB Q …`).
+fn read_filters(path: &Path) -> Vec<FilterSpec> {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    text.lines()
+        .filter_map(|line| {
+            let t: Vec<&str> = line.split_whitespace().collect();
+            let num = |key: &str| -> Option<f64> {
+                t.get(t.iter().position(|w| *w == key)? + 1)?.parse().ok()
+            };
+            let kind = match *t.get(3)? {
+                "PK" => FilterKind::Peaking,
+                "LSC" => FilterKind::LowShelf,
+                "HSC" => FilterKind::HighShelf,
+                _ => return None,
+            };
+            Some(FilterSpec {
+                kind,
+                freq_hz: num("Fc")?,
+                q: num("Q")?,
+                gain_db: num("Gain")?,
+            })
+        })
+        .collect()
+}
+
+fn assert_better(what: &str, ours: FitErrors, theirs: FitErrors) {
+    println!(
+        "{what}: refcan RMS {:.3} dB, loss {:.3} | AutoEq RMS {:.3} dB, loss {:.3}",
+        ours.rms_db, ours.autoeq_loss, theirs.rms_db, theirs.autoeq_loss
+    );
+    assert!(ours.rms_db < theirs.rms_db, "{what}: RMS not lower");
+    assert!(
+        ours.autoeq_loss < theirs.autoeq_loss,
+        "{what}: loss not lower"
+    );
+}
+
+#[test]
+fn lower_error_than_autoeq_on_its_own_results() {
+    let dir = results_dir();
+    if !dir.is_dir() {
+        println!("skipped: {} not found", dir.display());
+        return;
+    }
+    let reference =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tools/compare_autoeq_fit/autoeq_4.1.2");
+    for name in [
+        "Sennheiser HD 600",
+        "Beyerdynamic DT 770 Pro (worn earpads)",
+    ] {
+        let (freq, eq) = read_equalization(&dir.join(format!("{name}.csv")));
+        assert!(freq.len() > 600, "{name}: curve not read");
+        let autoeq = read_filters(&dir.join(format!("{name} ParametricEQ.txt")));
+        assert_eq!(autoeq.len(), 10, "{name}: AutoEq filters not read");
+
+        // Same budget as AutoEq's result: LS 105 Hz + HS 10 kHz (Q 0.7) + 8 peaking.
+        let ours = fit::fit(&freq, &eq, &FitConfig::autoeq_8_peaking_with_shelves())
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let theirs = fit::evaluate(&freq, &eq, &autoeq, 44_100.0).unwrap_or_else(|e| panic!("{e}"));
+        assert_better(&format!("{name}, 8 PK + 2 shelves"), ours.errors, theirs);
+
+        // 10 peaking filters against AutoEq 4.1.2's fit of the same curve.
+        let ten = read_filters(&reference.join(format!("{name} 10_PEAKING.txt")));
+        if ten.len() == 10 {
+            let ours = fit::fit(&freq, &eq, &FitConfig::autoeq_10_peaking())
+                .unwrap_or_else(|e| panic!("{name}: {e}"));
+            let theirs =
+                fit::evaluate(&freq, &eq, &ten, 44_100.0).unwrap_or_else(|e| panic!("{e}"));
+            assert_better(&format!("{name}, 10 PK"), ours.errors, theirs);
+        }
+    }
+}
