@@ -8,6 +8,7 @@
 pub mod curve;
 pub mod dsp;
 pub mod fit;
+pub mod headphone;
 pub mod io;
 pub mod params;
 pub mod presets;

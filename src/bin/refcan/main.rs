@@ -1,0 +1,727 @@
+//! `refcan`: the Refcan core on the command line — inspect files, compute and export a
+//! headphone correction, write curves as CSV or a PNG plot, list the built-in presets.
+//!
+//! A thin shell over the library: parsing arguments and formatting output only. Errors are
+//! one line on stderr; bad input (files, preset ids, values) exits with code 2.
+
+mod plot;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use refcan::curve::{
+    self, Channel, CorrectionSettings, PersonalTarget, Profile, Response, level_match_gains_db,
+    other_headphone_delta,
+};
+use refcan::fit::{self, FitConfig, Shelves};
+use refcan::headphone::{HeadphoneProfile, import_curve, profile_channels};
+use refcan::io::export::{
+    CamillaOptions, GraphicEqOptions, camilladsp_yaml, camilladsp_yaml_stereo, graphic_eq_txt,
+    parametric_eq_txt, parametric_eq_txt_stereo,
+};
+use refcan::io::{self, Content, ImportOptions, ParametricEq};
+use refcan::presets::PresetLibrary;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// Refcan's core offline: headphone correction, exports, curves and plots.
+#[derive(Parser)]
+#[command(name = "refcan", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Show the detected format, channels, frequency range, points and warnings of files.
+    Info {
+        /// Measurement, target or EQ files (AutoEq CSV, REW, squig.link, Equalizer APO).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Compute the correction of a headphone to a target and export it.
+    Correct(CorrectArgs),
+    /// Write a CSV of measurement, target, correction, result and simulations on the grid.
+    Curves(CurvesArgs),
+    /// Plot measurement, target, correction, result and simulations to a PNG.
+    Plot(PlotArgs),
+    /// List the built-in (and user) reference targets with their sources.
+    Targets,
+    /// List the built-in (and user) device simulations with their sources and fit errors.
+    Simulations,
+}
+
+/// What to correct, and to what.
+#[derive(Args, Clone)]
+struct ChainArgs {
+    /// The headphone: a measurement (AutoEq CSV, REW, squig.link `X L.txt` + `X R.txt`) or an
+    /// EQ that already is the correction (ParametricEQ.txt, GraphicEQ.txt).
+    #[arg(long, value_name = "FILE")]
+    headphone: PathBuf,
+    /// Column of the headphone file to read (e.g. `raw` of an AutoEq result CSV).
+    #[arg(long, value_name = "NAME")]
+    headphone_column: Option<String>,
+    /// Reference target: a preset id (`refcan targets`) or a CSV file.
+    #[arg(long, value_name = "ID|FILE", default_value = "harman_oe_2018")]
+    target: String,
+    /// Column of a target file to read (e.g. `target` of an AutoEq result CSV).
+    #[arg(long, value_name = "NAME")]
+    target_column: Option<String>,
+    /// Largest boost of the correction, dB (0–12).
+    #[arg(long, value_name = "DB", default_value_t = 6.0)]
+    max_boost: f64,
+    /// Correction strength, % (0–100).
+    #[arg(long, value_name = "PERCENT", default_value_t = 100.0)]
+    amount: f64,
+    /// Personal target: bass shelf 105 Hz Q 0.7, dB (−6…+12).
+    #[arg(
+        long,
+        value_name = "DB",
+        default_value_t = 0.0,
+        allow_negative_numbers = true
+    )]
+    room_gain: f64,
+    /// Personal target: scale of the ear-gain region, % (0…150; 100 = the baseline's).
+    #[arg(long, value_name = "PERCENT", default_value_t = 100.0)]
+    pinna_gain: f64,
+    /// Personal target: tilt about 632 Hz, dB/octave (−2…+2).
+    #[arg(
+        long,
+        value_name = "DB_PER_OCT",
+        default_value_t = 0.0,
+        allow_negative_numbers = true
+    )]
+    tilt: f64,
+    /// Personal target: high shelf 10 kHz Q 0.7, dB (−10…+10).
+    #[arg(
+        long,
+        value_name = "DB",
+        default_value_t = 0.0,
+        allow_negative_numbers = true
+    )]
+    treble: f64,
+}
+
+#[derive(Args)]
+struct CorrectArgs {
+    #[command(flatten)]
+    chain: ChainArgs,
+    /// Number of parametric filters (apo, camilladsp): 2 shelves + N−2 peaking from 3 on.
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    filters: usize,
+    /// Sample rate the parametric filters are designed for, Hz.
+    #[arg(long, value_name = "HZ", default_value_t = 44_100.0)]
+    sample_rate: f64,
+    /// Export format.
+    #[arg(long, value_enum)]
+    export: ExportFormat,
+    /// Output file.
+    #[arg(short, long, value_name = "FILE")]
+    output: PathBuf,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ExportFormat {
+    /// Equalizer APO ParametricEQ.txt (preamp + filters).
+    Apo,
+    /// Equalizer APO GraphicEQ.txt (127 nodes, AutoEq's layout).
+    Graphic,
+    /// CamillaDSP YAML (filters + pipeline).
+    Camilladsp,
+}
+
+#[derive(Args)]
+struct CurvesArgs {
+    #[command(flatten)]
+    chain: ChainArgs,
+    /// Simulation ids to include (`refcan simulations`), or `all`.
+    #[arg(long = "simulation", value_name = "ID")]
+    simulations: Vec<String>,
+    /// Another headphone's measurement to "listen through" (ΔS = H_other − T_ref).
+    #[arg(long, value_name = "FILE")]
+    other: Option<PathBuf>,
+    /// Output CSV file.
+    #[arg(short, long, value_name = "FILE")]
+    output: PathBuf,
+}
+
+#[derive(Args)]
+struct PlotArgs {
+    #[command(flatten)]
+    chain: ChainArgs,
+    /// Simulation ids to draw as heard through the chain (`refcan simulations`), or `all`.
+    #[arg(long = "simulation", value_name = "ID")]
+    simulations: Vec<String>,
+    /// Another headphone's measurement to "listen through".
+    #[arg(long, value_name = "FILE")]
+    other: Option<PathBuf>,
+    /// Image width in pixels.
+    #[arg(long, default_value_t = 1280)]
+    width: u32,
+    /// Image height in pixels.
+    #[arg(long, default_value_t = 720)]
+    height: u32,
+    /// Output PNG file.
+    #[arg(short, long, value_name = "FILE")]
+    output: PathBuf,
+}
+
+/// A failure: bad input (exit 2) or a failure to write or compute (exit 1).
+#[derive(Debug)]
+enum CliError {
+    Input(String),
+    Output(String),
+}
+
+impl CliError {
+    fn input(e: impl std::fmt::Display) -> Self {
+        Self::Input(e.to_string())
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Info { files } => info(&files),
+        Command::Correct(args) => correct(&args),
+        Command::Curves(args) => curves(&args),
+        Command::Plot(args) => plot_command(&args),
+        Command::Targets => {
+            list_targets();
+            Ok(())
+        }
+        Command::Simulations => {
+            list_simulations();
+            Ok(())
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(CliError::Input(msg)) => {
+            eprintln!("refcan: {msg}");
+            ExitCode::from(2)
+        }
+        Err(CliError::Output(msg)) => {
+            eprintln!("refcan: {msg}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn info(files: &[PathBuf]) -> Result<(), CliError> {
+    let mut failed = None;
+    for path in files {
+        match io::import_file(path) {
+            Ok(imported) => print_info(path, &imported),
+            Err(e) => {
+                eprintln!("refcan: {e}");
+                failed = Some(CliError::Input(format!(
+                    "{} could not be read",
+                    path.display()
+                )));
+            }
+        }
+    }
+    failed.map_or(Ok(()), Err)
+}
+
+fn print_info(path: &Path, imported: &io::Imported) {
+    println!("{}", path.display());
+    println!("  name:     {}", imported.name);
+    println!("  format:   {}", imported.format.name());
+    match &imported.content {
+        Content::Curve(c) => {
+            let channels = if c.channels.is_stereo() {
+                "left + right"
+            } else {
+                "mono"
+            };
+            println!("  content:  curve, {channels}, column \"{}\"", c.column);
+            if c.columns.len() > 2 {
+                println!("  columns:  {}", c.columns.join(", "));
+            }
+            for (label, ch) in [("left", io::Channel::Left), ("right", io::Channel::Right)] {
+                if !c.channels.is_stereo() && ch == io::Channel::Right {
+                    break;
+                }
+                let curve = c.channels.channel(ch);
+                let (lo, hi) = range(&curve.freq_hz);
+                let (dlo, dhi) = range(&curve.db);
+                let prefix = if c.channels.is_stereo() {
+                    label
+                } else {
+                    "curve"
+                };
+                println!(
+                    "  {prefix:<8}  {} points, {} – {}, {dlo:.1} … {dhi:.1} dB",
+                    curve.freq_hz.len(),
+                    hz(lo),
+                    hz(hi)
+                );
+            }
+        }
+        Content::Eq(eq) => {
+            let n_filters = eq.filter_specs(48_000.0, io::Channel::Left).len();
+            println!(
+                "  content:  EQ, {n_filters} filters{}{}, preamp {:.1} dB",
+                if eq.has_graphic() {
+                    " + graphic EQ"
+                } else {
+                    ""
+                },
+                if eq.is_stereo() { ", per channel" } else { "" },
+                eq.preamp_db(io::Channel::Left)
+            );
+        }
+    }
+    if let Some(partner) = &imported.paired_with {
+        println!("  paired:   {}", partner.display());
+    }
+    for w in &imported.warnings {
+        println!("  warning:  {w}");
+    }
+}
+
+fn range(values: &[f64]) -> (f64, f64) {
+    values
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| {
+            (lo.min(v), hi.max(v))
+        })
+}
+
+fn hz(f: f64) -> String {
+    if f >= 1000.0 {
+        format!("{:.3} kHz", f / 1000.0)
+    } else {
+        format!("{f:.1} Hz")
+    }
+}
+
+/// Everything computed for a headphone and a target.
+struct Chain {
+    headphone: HeadphoneProfile,
+    measurement: Option<Profile>,
+    target: Response,
+    target_label: String,
+    correction: Profile,
+}
+
+impl Chain {
+    fn build(args: &ChainArgs, library: &PresetLibrary) -> Result<Self, CliError> {
+        let options = ImportOptions {
+            column: args.headphone_column.clone(),
+            ..ImportOptions::default()
+        };
+        let headphone =
+            HeadphoneProfile::import(&args.headphone, &options).map_err(CliError::input)?;
+        let (baseline, target_label) = resolve_target(args, library)?;
+        let knobs = PersonalTarget {
+            room_gain_db: args.room_gain,
+            pinna_gain_percent: args.pinna_gain,
+            tilt_db_per_oct: args.tilt,
+            treble_db: args.treble,
+        };
+        check_range(
+            "--room-gain",
+            args.room_gain,
+            &curve::target::ROOM_GAIN_RANGE_DB,
+        )?;
+        check_range(
+            "--pinna-gain",
+            args.pinna_gain,
+            &curve::target::PINNA_GAIN_RANGE_PERCENT,
+        )?;
+        check_range("--tilt", args.tilt, &curve::target::TILT_RANGE_DB_PER_OCT)?;
+        check_range("--treble", args.treble, &curve::target::TREBLE_RANGE_DB)?;
+        check_range(
+            "--max-boost",
+            args.max_boost,
+            &curve::correction::MAX_BOOST_RANGE_DB,
+        )?;
+        check_range("--amount", args.amount, &(0.0..=100.0))?;
+        let target = knobs.build(&baseline);
+        let settings = CorrectionSettings {
+            max_boost_db: args.max_boost,
+            amount_percent: args.amount,
+            ..CorrectionSettings::default()
+        };
+        let correction = headphone
+            .correction(&target, &settings)
+            .map_err(CliError::input)?;
+        let measurement = headphone
+            .measurement()
+            .transpose()
+            .map_err(CliError::input)?;
+        Ok(Self {
+            headphone,
+            measurement,
+            target,
+            target_label,
+            correction,
+        })
+    }
+
+    /// The headphone after correction (measurement + correction), per channel.
+    fn result(&self) -> Option<Profile> {
+        self.measurement
+            .as_ref()
+            .map(|m| m.zip_with(&self.correction, |h, c| h.plus(c)))
+    }
+}
+
+fn check_range(
+    flag: &str,
+    value: f64,
+    range: &std::ops::RangeInclusive<f64>,
+) -> Result<(), CliError> {
+    if value.is_finite() && range.contains(&value) {
+        Ok(())
+    } else {
+        Err(CliError::Input(format!(
+            "{flag} {value} is outside {} … {}",
+            range.start(),
+            range.end()
+        )))
+    }
+}
+
+fn resolve_target(
+    args: &ChainArgs,
+    library: &PresetLibrary,
+) -> Result<(Response, String), CliError> {
+    if let Some(preset) = library.target(&args.target) {
+        let curve = preset
+            .curve()
+            .map_err(|e| CliError::Input(format!("target {}: {e}", preset.id)))?;
+        return Ok((curve, preset.name.clone()));
+    }
+    let path = Path::new(&args.target);
+    if path.exists() {
+        let options = ImportOptions {
+            column: args.target_column.clone(),
+            ..ImportOptions::default()
+        };
+        let curve = import_curve(path, &options).map_err(CliError::input)?;
+        return Ok((curve, format!("target {}", args.target)));
+    }
+    let ids: Vec<&str> = library.targets.iter().map(|t| t.id.as_str()).collect();
+    Err(CliError::Input(format!(
+        "target '{}' is neither a preset id ({}) nor an existing file",
+        args.target,
+        ids.join(", ")
+    )))
+}
+
+fn fit_config(filters: usize, sample_rate_hz: f64) -> Result<FitConfig, CliError> {
+    let config = match filters {
+        0 => return Err(CliError::Input("--filters must be at least 1".into())),
+        1 | 2 => FitConfig::peaking_with_shelves(filters, Shelves::None),
+        n if n <= 40 => FitConfig::peaking_with_shelves(n - 2, Shelves::Fixed),
+        _ => return Err(CliError::Input("--filters must be at most 40".into())),
+    };
+    if !(sample_rate_hz.is_finite() && (8_000.0..=768_000.0).contains(&sample_rate_hz)) {
+        return Err(CliError::Input(format!(
+            "--sample-rate {sample_rate_hz} is outside 8000 … 768000 Hz"
+        )));
+    }
+    Ok(config
+        .with_sample_rate(sample_rate_hz)
+        .with_effort(fit::Effort::Exhaustive))
+}
+
+fn correct(args: &CorrectArgs) -> Result<(), CliError> {
+    let library = PresetLibrary::load();
+    let chain = Chain::build(&args.chain, &library)?;
+    let channels = profile_channels(&chain.correction);
+    println!(
+        "{}: {} ({}) → {}",
+        chain.headphone.source_file,
+        chain.headphone.name,
+        chain.headphone.format.name(),
+        chain.target_label
+    );
+
+    let text = match args.export {
+        ExportFormat::Graphic => {
+            // One GraphicEQ for both ears (EAPO applies it to all channels): the mean.
+            let mean = chain.correction.average();
+            let (f, db) = mean.to_points();
+            graphic_eq_txt(&f, &db, &GraphicEqOptions::autoeq()).map_err(CliError::input)?
+        }
+        ExportFormat::Apo | ExportFormat::Camilladsp => {
+            let config = fit_config(args.filters, args.sample_rate)?;
+            let mut eqs = Vec::new();
+            for (channel, correction) in &channels {
+                let (f, db) = correction.to_points();
+                let fitted = fit::fit(&f, &db, &config).map_err(CliError::input)?;
+                let label = channel_label(*channel, channels.len());
+                println!(
+                    "{label}fit of {} filters: {:.2} dB rms, {:.2} dB max over 20 Hz–10 kHz \
+                     (AutoEq loss {:.3}), preamp {:.1} dB",
+                    fitted.filters.len(),
+                    fitted.errors.rms_db,
+                    fitted.errors.max_abs_db,
+                    fitted.errors.autoeq_loss,
+                    fitted.preamp_db
+                );
+                if let Some(m) = &chain.measurement {
+                    let h = m.channel(*channel);
+                    let eq = Response::from_filters(&fitted.filters, args.sample_rate);
+                    let (rms, max) = deviation_db(&h.plus(&eq), &chain.target, 20.0, 10_000.0);
+                    println!(
+                        "{label}headphone + EQ vs target: {rms:.2} dB rms, {max:.2} dB max over \
+                         20 Hz–10 kHz"
+                    );
+                }
+                eqs.push(ParametricEq {
+                    preamp_db: fitted.preamp_db,
+                    filters: fitted.filters,
+                });
+            }
+            match (args.export, eqs.as_slice()) {
+                (ExportFormat::Apo, [one]) => parametric_eq_txt(one),
+                (ExportFormat::Apo, [l, r]) => parametric_eq_txt_stereo(l, r),
+                (_, [one]) => camilladsp_yaml(one, &CamillaOptions::default()),
+                (_, [l, r]) => camilladsp_yaml_stereo(l, r, &CamillaOptions::default()),
+                _ => return Err(CliError::Output("no channels to export".into())),
+            }
+            .map_err(CliError::input)?
+        }
+    };
+    write_file(&args.output, text.as_bytes())?;
+    println!("wrote {}", args.output.display());
+    Ok(())
+}
+
+fn channel_label(channel: Channel, n_channels: usize) -> &'static str {
+    match (n_channels, channel) {
+        (1, _) => "",
+        (_, Channel::Left) => "left:  ",
+        (_, Channel::Right) => "right: ",
+    }
+}
+
+/// RMS and max |a − b| over grid points in `[lo_hz, hi_hz]`, both centred at 1 kHz.
+fn deviation_db(a: &Response, b: &Response, lo_hz: f64, hi_hz: f64) -> (f64, f64) {
+    let a = a.clone().centered();
+    let b = b.clone().centered();
+    let diffs: Vec<f64> = curve::grid_hz()
+        .iter()
+        .zip(a.values_db().iter().zip(b.values_db()))
+        .filter(|(f, _)| (lo_hz..=hi_hz).contains(*f))
+        .map(|(_, (x, y))| x - y)
+        .collect();
+    let n = diffs.len().max(1) as f64;
+    let rms = (diffs.iter().map(|d| d * d).sum::<f64>() / n).sqrt();
+    let max = diffs.iter().fold(0.0f64, |m, d| m.max(d.abs()));
+    (rms, max)
+}
+
+/// A named curve column for the CSV and the plot.
+pub struct NamedCurve {
+    /// Column / legend name.
+    pub name: String,
+    /// The curve.
+    pub curve: Response,
+    /// What kind of curve it is (for the plot's styling).
+    pub role: plot::Role,
+}
+
+/// The simulations the user asked for, plus "other headphone", level-matched.
+fn simulation_curves(
+    ids: &[String],
+    other: Option<&Path>,
+    chain: &Chain,
+    library: &PresetLibrary,
+) -> Result<Vec<(String, Response)>, CliError> {
+    let mut deltas = Vec::new();
+    let wanted: Vec<String> = if ids.iter().any(|i| i == "all") {
+        library.simulations.iter().map(|s| s.id.clone()).collect()
+    } else {
+        ids.to_vec()
+    };
+    for id in &wanted {
+        let preset = library.simulation(id).ok_or_else(|| {
+            let ids: Vec<&str> = library.simulations.iter().map(|s| s.id.as_str()).collect();
+            CliError::Input(format!(
+                "simulation '{id}' is not known ({}, or all)",
+                ids.join(", ")
+            ))
+        })?;
+        deltas.push((preset.id.clone(), preset.delta()));
+    }
+    if let Some(path) = other {
+        let h_other = import_curve(path, &ImportOptions::default()).map_err(CliError::input)?;
+        let name = path
+            .file_stem()
+            .map_or_else(|| "other".into(), |s| s.to_string_lossy().into_owned());
+        deltas.push((
+            format!("through {name}"),
+            other_headphone_delta(&h_other, &chain.target, 0.5),
+        ));
+    }
+    let curves: Vec<Response> = deltas.iter().map(|(_, d)| d.clone()).collect();
+    let gains = level_match_gains_db(&curves);
+    Ok(deltas
+        .into_iter()
+        .zip(gains)
+        .map(|((name, d), g)| (name, d.offset(-g)))
+        .collect())
+}
+
+fn collect_curves(chain: &Chain, sims: &[(String, Response)], heard: bool) -> Vec<NamedCurve> {
+    let mut out = Vec::new();
+    let stereo = chain.correction.is_stereo();
+    let suffix = |ch: Channel| match (stereo, ch) {
+        (false, _) => "",
+        (true, Channel::Left) => " L",
+        (true, Channel::Right) => " R",
+    };
+    if let Some(m) = &chain.measurement {
+        for (ch, c) in profile_channels(m) {
+            out.push(NamedCurve {
+                name: format!("measurement{}", suffix(ch)),
+                curve: c.clone(),
+                role: plot::Role::Measurement,
+            });
+        }
+    }
+    out.push(NamedCurve {
+        name: "target".into(),
+        curve: chain.target.clone(),
+        role: plot::Role::Target,
+    });
+    for (ch, c) in profile_channels(&chain.correction) {
+        out.push(NamedCurve {
+            name: format!("correction{}", suffix(ch)),
+            curve: c.clone(),
+            role: plot::Role::Correction,
+        });
+    }
+    if let Some(result) = chain.result() {
+        for (ch, c) in profile_channels(&result) {
+            out.push(NamedCurve {
+                name: format!("result{}", suffix(ch)),
+                curve: c.clone(),
+                role: plot::Role::Result,
+            });
+        }
+    }
+    for (name, delta) in sims {
+        // As a CSV column: ΔS (level-matched). In the plot: the target as heard through it.
+        let curve = if heard {
+            chain.target.plus(delta)
+        } else {
+            delta.clone()
+        };
+        out.push(NamedCurve {
+            name: name.clone(),
+            curve,
+            role: plot::Role::Simulation,
+        });
+    }
+    out
+}
+
+fn curves(args: &CurvesArgs) -> Result<(), CliError> {
+    let library = PresetLibrary::load();
+    let chain = Chain::build(&args.chain, &library)?;
+    let sims = simulation_curves(&args.simulations, args.other.as_deref(), &chain, &library)?;
+    let columns = collect_curves(&chain, &sims, false);
+    let mut csv = String::from("frequency");
+    for c in &columns {
+        csv.push(',');
+        let name = if matches!(c.role, plot::Role::Simulation) {
+            format!("sim {}", c.name)
+        } else {
+            c.name.clone()
+        };
+        csv.push_str(&name.replace(',', ";"));
+    }
+    csv.push('\n');
+    for (i, f) in curve::grid_hz().iter().enumerate() {
+        csv.push_str(&format!("{f:.2}"));
+        for c in &columns {
+            csv.push_str(&format!(
+                ",{:.3}",
+                c.curve.values_db().get(i).copied().unwrap_or(0.0)
+            ));
+        }
+        csv.push('\n');
+    }
+    write_file(&args.output, csv.as_bytes())?;
+    println!(
+        "wrote {} ({} columns, {} frequencies)",
+        args.output.display(),
+        columns.len() + 1,
+        curve::GRID_LEN
+    );
+    Ok(())
+}
+
+fn plot_command(args: &PlotArgs) -> Result<(), CliError> {
+    let library = PresetLibrary::load();
+    let chain = Chain::build(&args.chain, &library)?;
+    let sims = simulation_curves(&args.simulations, args.other.as_deref(), &chain, &library)?;
+    let curves = collect_curves(&chain, &sims, true);
+    let title = format!("{} → {}", chain.headphone.name, chain.target_label);
+    if args.width < 320 || args.height < 200 || args.width > 8000 || args.height > 8000 {
+        return Err(CliError::Input(
+            "image size must be 320×200 … 8000×8000".into(),
+        ));
+    }
+    plot::draw(&args.output, &title, &curves, args.width, args.height).map_err(CliError::Output)?;
+    println!("wrote {}", args.output.display());
+    Ok(())
+}
+
+fn list_targets() {
+    let library = PresetLibrary::load();
+    for t in &library.targets {
+        println!("{:<28} {}", t.id, t.name);
+        if let Some(src) = source_line(&t.source) {
+            println!("{:<28} source: {src}", "");
+        }
+    }
+    for m in &library.messages {
+        eprintln!("refcan: {m}");
+    }
+}
+
+fn list_simulations() {
+    let library = PresetLibrary::load();
+    for s in &library.simulations {
+        let flags = if s.simulation().mono { " [mono]" } else { "" };
+        println!("{:<26} {}{flags}", s.id, s.name);
+        if let Some(d) = &s.derivation {
+            match (&d.fit_error_db, &d.statement) {
+                (Some(e), _) => println!(
+                    "{:<26} fit error {:.2} dB rms, {:.2} dB max over {:.0}–{:.0} Hz",
+                    "", e.rms, e.max, e.band_hz[0], e.band_hz[1]
+                ),
+                (None, Some(statement)) => println!("{:<26} {statement}", ""),
+                _ => {}
+            }
+        }
+        for src in s.sources.iter().filter_map(source_line).take(2) {
+            println!("{:<26} source: {src}", "");
+        }
+    }
+    for m in &library.messages {
+        eprintln!("refcan: {m}");
+    }
+}
+
+fn source_line(s: &refcan::presets::SourceRef) -> Option<String> {
+    match (&s.repository, &s.path, &s.description, &s.url) {
+        (Some(repo), Some(path), _, _) => Some(format!("{repo}:{path}")),
+        (_, _, Some(d), _) => Some(d.chars().take(110).collect()),
+        (_, _, _, Some(url)) => Some(url.clone()),
+        _ => None,
+    }
+}
+
+fn write_file(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
+    std::fs::write(path, bytes)
+        .map_err(|e| CliError::Output(format!("{}: cannot write: {e}", path.display())))
+}

@@ -1,0 +1,306 @@
+//! End-to-end tests of the `refcan` command-line tool on fixtures the tests write.
+
+use refcan::curve::{Channel, CorrectionSettings, Response, grid_hz};
+use refcan::dsp::biquad::FilterSpec;
+use refcan::headphone::HeadphoneProfile;
+use refcan::io::{self, Content};
+use refcan::presets::PresetLibrary;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn refcan(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_refcan"))
+        .args(args)
+        .output()
+        .expect("runs the refcan binary")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("refcan-cli-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+/// A synthetic headphone: the Harman over-ear target with a bass shortfall, a 3 kHz
+/// excess and a treble dip, written as an AutoEq CSV.
+fn write_headphone(dir: &Path) -> (PathBuf, Response) {
+    let library = PresetLibrary::builtin();
+    let target = library
+        .target("harman_oe_2018")
+        .expect("preset")
+        .curve()
+        .expect("curve");
+    let deviation = [
+        FilterSpec::low_shelf(120.0, 0.7, -5.0),
+        FilterSpec::peaking(3000.0, 1.5, 4.0),
+        FilterSpec::peaking(7000.0, 2.0, -3.0),
+    ];
+    let h = target.plus(&Response::from_filters(&deviation, 44_100.0));
+    let mut text = String::from("frequency,raw\n");
+    for (f, v) in grid_hz().iter().zip(h.values_db()) {
+        text.push_str(&format!("{f:.2},{v:.3}\n"));
+    }
+    let path = dir.join("Synthetic HP.csv");
+    std::fs::write(&path, text).expect("write fixture");
+    (path, h)
+}
+
+#[test]
+fn info_describes_a_measurement_and_an_eq() {
+    let dir = temp_dir("info");
+    let (hp, _) = write_headphone(&dir);
+    let eq = dir.join("x ParametricEQ.txt");
+    std::fs::write(
+        &eq,
+        "Preamp: -3 dB\nFilter 1: ON PK Fc 100 Hz Gain 2 dB Q 1\n",
+    )
+    .expect("w");
+    let out = refcan(&[
+        "info",
+        hp.to_str().expect("utf8"),
+        eq.to_str().expect("utf8"),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("AutoEq CSV"), "{text}");
+    assert!(text.contains("1001 points"), "{text}");
+    assert!(text.contains("Equalizer APO ParametricEQ"), "{text}");
+    assert!(text.contains("1 filters"), "{text}");
+}
+
+#[test]
+fn correct_exports_a_parametric_eq_that_reimports_to_the_correction() {
+    let dir = temp_dir("correct");
+    let (hp, h) = write_headphone(&dir);
+    let out_file = dir.join("ParametricEQ.txt");
+    let out = refcan(&[
+        "correct",
+        "--headphone",
+        hp.to_str().expect("utf8"),
+        "--target",
+        "harman_oe_2018",
+        "--export",
+        "apo",
+        "-o",
+        out_file.to_str().expect("utf8"),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let report = stdout(&out);
+    assert!(report.contains("dB rms"), "{report}");
+
+    // The written EQ applied to the headphone lands on the target within the fit error.
+    let imported = io::import_file(&out_file).expect("re-imports");
+    let Content::Eq(eq) = &imported.content else {
+        panic!("not an EQ: {:?}", imported.format)
+    };
+    assert_eq!(eq.filter_specs(44_100.0, io::Channel::Left).len(), 10);
+    assert!(eq.preamp_db(io::Channel::Left) <= 0.0);
+    let grid = grid_hz();
+    let eq_db = eq.response_db(grid, 44_100.0, io::Channel::Left);
+    let target = PresetLibrary::builtin()
+        .target("harman_oe_2018")
+        .expect("preset")
+        .curve()
+        .expect("curve");
+    let corrected = h
+        .plus(&Response::from_points(grid, &eq_db).expect("curve"))
+        .centered();
+    let mut worst: f64 = 0.0;
+    for ((&f, a), b) in grid
+        .iter()
+        .zip(corrected.values_db())
+        .zip(target.values_db())
+    {
+        if (20.0..=10_000.0).contains(&f) {
+            worst = worst.max((a - b).abs());
+        }
+    }
+    assert!(
+        worst < 1.0,
+        "headphone + exported EQ is {worst:.2} dB from the target"
+    );
+
+    // The same correction straight from the core agrees with the export.
+    let profile = HeadphoneProfile::import(&hp, &io::ImportOptions::default()).expect("import");
+    let c = profile
+        .correction(&target, &CorrectionSettings::default())
+        .expect("correction");
+    let exported = Response::from_points(grid, &eq_db)
+        .expect("curve")
+        .centered();
+    let mut rms = 0.0;
+    let mut n = 0.0;
+    for ((&f, a), b) in grid
+        .iter()
+        .zip(exported.values_db())
+        .zip(c.channel(Channel::Left).values_db())
+    {
+        if (20.0..=10_000.0).contains(&f) {
+            rms += (a - b) * (a - b);
+            n += 1.0;
+        }
+    }
+    let rms = (rms / n).sqrt();
+    assert!(rms < 0.5, "exported EQ vs correction: {rms:.3} dB rms");
+}
+
+#[test]
+fn graphic_and_camilladsp_exports_write_their_formats() {
+    let dir = temp_dir("exports");
+    let (hp, _) = write_headphone(&dir);
+    for (format, file, marker) in [
+        ("graphic", "GraphicEQ.txt", "GraphicEQ:"),
+        ("camilladsp", "camilla.yml", "pipeline:"),
+    ] {
+        let out_file = dir.join(file);
+        let out = refcan(&[
+            "correct",
+            "--headphone",
+            hp.to_str().expect("utf8"),
+            "--target",
+            "harman_in_room_flat_2013",
+            "--room-gain",
+            "4",
+            "--filters",
+            "6",
+            "--export",
+            format,
+            "-o",
+            out_file.to_str().expect("utf8"),
+        ]);
+        assert!(out.status.success(), "{format}: {}", stderr(&out));
+        let text = std::fs::read_to_string(&out_file).expect("written");
+        assert!(text.contains(marker), "{format}: {text}");
+    }
+}
+
+#[test]
+fn bad_input_gives_one_line_and_exit_code_2() {
+    let dir = temp_dir("bad");
+    let bad = dir.join("broken.csv");
+    std::fs::write(&bad, "frequency,raw\n20,1\n30,abc\n40,2\n").expect("w");
+    let cases: Vec<Vec<String>> = vec![
+        vec!["info".into(), bad.display().to_string()],
+        vec![
+            "correct".into(),
+            "--headphone".into(),
+            bad.display().to_string(),
+            "--export".into(),
+            "apo".into(),
+            "-o".into(),
+            dir.join("x.txt").display().to_string(),
+        ],
+        vec![
+            "correct".into(),
+            "--headphone".into(),
+            dir.join("missing.csv").display().to_string(),
+            "--export".into(),
+            "apo".into(),
+            "-o".into(),
+            dir.join("x.txt").display().to_string(),
+        ],
+    ];
+    for args in cases {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = refcan(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        let err = stderr(&out);
+        let lines: Vec<&str> = err.lines().collect();
+        assert!(
+            !lines.is_empty() && lines[0].starts_with("refcan: "),
+            "{err}"
+        );
+        if args[0] == "correct" {
+            assert_eq!(lines.len(), 1, "{err}");
+        }
+    }
+    let (hp, _) = write_headphone(&dir);
+    let out = refcan(&[
+        "correct",
+        "--headphone",
+        hp.to_str().expect("utf8"),
+        "--target",
+        "no_such_target",
+        "--export",
+        "apo",
+        "-o",
+        dir.join("y.txt").to_str().expect("utf8"),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("harman_oe_2018"), "{}", stderr(&out));
+}
+
+#[test]
+fn curves_and_plot_write_their_files() {
+    let dir = temp_dir("plot");
+    let (hp, _) = write_headphone(&dir);
+    let csv = dir.join("curves.csv");
+    let out = refcan(&[
+        "curves",
+        "--headphone",
+        hp.to_str().expect("utf8"),
+        "--simulation",
+        "phone_speaker",
+        "--simulation",
+        "car",
+        "-o",
+        csv.to_str().expect("utf8"),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = std::fs::read_to_string(&csv).expect("csv");
+    let header = text.lines().next().expect("header");
+    assert_eq!(
+        header,
+        "frequency,measurement,target,correction,result,sim phone_speaker,sim car"
+    );
+    assert_eq!(text.lines().count(), 1 + grid_hz().len());
+
+    let png = dir.join("curves.png");
+    let out = refcan(&[
+        "plot",
+        "--headphone",
+        hp.to_str().expect("utf8"),
+        "--simulation",
+        "bass_boosted_earbuds",
+        "-o",
+        png.to_str().expect("utf8"),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let bytes = std::fs::read(&png).expect("png");
+    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n");
+    let width = u32::from_be_bytes([bytes[16], bytes[17], bytes[18], bytes[19]]);
+    let height = u32::from_be_bytes([bytes[20], bytes[21], bytes[22], bytes[23]]);
+    assert_eq!((width, height), (1280, 720));
+}
+
+#[test]
+fn lists_targets_and_simulations_with_sources() {
+    let out = refcan(&["targets"]);
+    assert!(out.status.success());
+    let text = stdout(&out);
+    for id in [
+        "diffuse_field_iso_11904_2",
+        "harman_in_room_flat_2013",
+        "harman_oe_2018",
+        "harman_ie_2019v2",
+    ] {
+        assert!(text.contains(id), "{text}");
+    }
+    assert!(text.contains("source:"), "{text}");
+    let out = refcan(&["simulations"]);
+    assert!(out.status.success());
+    let text = stdout(&out);
+    assert!(
+        text.contains("phone_speaker") && text.contains("[mono]"),
+        "{text}"
+    );
+    assert!(text.contains("fit error"), "{text}");
+}
