@@ -527,13 +527,20 @@ pub struct NamedCurve {
     pub role: plot::Role,
 }
 
+/// A simulation's level-matched `ΔS` with its id (CSV column) and display name (legend).
+struct SimCurve {
+    id: String,
+    name: String,
+    delta: Response,
+}
+
 /// The simulations the user asked for, plus "other headphone", level-matched.
 fn simulation_curves(
     ids: &[String],
     other: Option<&Path>,
     chain: &Chain,
     library: &PresetLibrary,
-) -> Result<Vec<(String, Response)>, CliError> {
+) -> Result<Vec<SimCurve>, CliError> {
     let mut deltas = Vec::new();
     let wanted: Vec<String> = if ids.iter().any(|i| i == "all") {
         library.simulations.iter().map(|s| s.id.clone()).collect()
@@ -548,7 +555,7 @@ fn simulation_curves(
                 ids.join(", ")
             ))
         })?;
-        deltas.push((preset.id.clone(), preset.delta()));
+        deltas.push((preset.id.clone(), preset.name.clone(), preset.delta()));
     }
     if let Some(path) = other {
         let h_other = import_curve(path, &ImportOptions::default()).map_err(CliError::input)?;
@@ -557,19 +564,24 @@ fn simulation_curves(
             .map_or_else(|| "other".into(), |s| s.to_string_lossy().into_owned());
         deltas.push((
             format!("through {name}"),
+            format!("through {name}"),
             other_headphone_delta(&h_other, &chain.target, 0.5),
         ));
     }
-    let curves: Vec<Response> = deltas.iter().map(|(_, d)| d.clone()).collect();
+    let curves: Vec<Response> = deltas.iter().map(|(_, _, d)| d.clone()).collect();
     let gains = level_match_gains_db(&curves);
     Ok(deltas
         .into_iter()
         .zip(gains)
-        .map(|((name, d), g)| (name, d.offset(-g)))
+        .map(|((id, name, d), g)| SimCurve {
+            id,
+            name,
+            delta: d.offset(-g),
+        })
         .collect())
 }
 
-fn collect_curves(chain: &Chain, sims: &[(String, Response)], heard: bool) -> Vec<NamedCurve> {
+fn collect_curves(chain: &Chain, sims: &[SimCurve], heard: bool) -> Vec<NamedCurve> {
     let mut out = Vec::new();
     let stereo = chain.correction.is_stereo();
     let suffix = |ch: Channel| match (stereo, ch) {
@@ -607,15 +619,18 @@ fn collect_curves(chain: &Chain, sims: &[(String, Response)], heard: bool) -> Ve
             });
         }
     }
-    for (name, delta) in sims {
+    for sim in sims {
         // As a CSV column: ΔS (level-matched). In the plot: the target as heard through it.
-        let curve = if heard {
-            chain.target.plus(delta)
+        let (name, curve) = if heard {
+            (
+                format!("{} (simulated)", sim.name),
+                chain.target.plus(&sim.delta),
+            )
         } else {
-            delta.clone()
+            (format!("sim {}", sim.id), sim.delta.clone())
         };
         out.push(NamedCurve {
-            name: name.clone(),
+            name,
             curve,
             role: plot::Role::Simulation,
         });
@@ -631,12 +646,7 @@ fn curves(args: &CurvesArgs) -> Result<(), CliError> {
     let mut csv = String::from("frequency");
     for c in &columns {
         csv.push(',');
-        let name = if matches!(c.role, plot::Role::Simulation) {
-            format!("sim {}", c.name)
-        } else {
-            c.name.clone()
-        };
-        csv.push_str(&name.replace(',', ";"));
+        csv.push_str(&c.name.replace(',', ";"));
     }
     csv.push('\n');
     for (i, f) in curve::grid_hz().iter().enumerate() {
@@ -664,7 +674,10 @@ fn plot_command(args: &PlotArgs) -> Result<(), CliError> {
     let chain = Chain::build(&args.chain, &library)?;
     let sims = simulation_curves(&args.simulations, args.other.as_deref(), &chain, &library)?;
     let curves = collect_curves(&chain, &sims, true);
-    let title = format!("{} → {}", chain.headphone.name, chain.target_label);
+    let title = format!(
+        "{} corrected to {}",
+        chain.headphone.name, chain.target_label
+    );
     if args.width < 320 || args.height < 200 || args.width > 8000 || args.height > 8000 {
         return Err(CliError::Input(
             "image size must be 320×200 … 8000×8000".into(),

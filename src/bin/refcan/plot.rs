@@ -98,7 +98,8 @@ pub fn draw(
         .y_label_formatter(&|v: &f64| format!("{v:.0}"))
         .label_style((FONT, 15))
         .axis_desc_style((FONT, 16))
-        .light_line_style(RGBColor(235, 235, 235))
+        .max_light_lines(2)
+        .light_line_style(RGBColor(242, 242, 242))
         .bold_line_style(RGBColor(205, 205, 205))
         .draw()
         .map_err(|e| err(&e))?;
