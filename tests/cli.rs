@@ -304,3 +304,26 @@ fn lists_targets_and_simulations_with_sources() {
     );
     assert!(text.contains("fit error"), "{text}");
 }
+
+#[test]
+fn browse_lists_an_autoeq_checkout() {
+    let root = temp_dir("browse");
+    let files = [
+        "results/oratory1990/over-ear/Acme One/Acme One.csv",
+        "results/oratory1990/over-ear/Acme One/Acme One ParametricEQ.txt",
+        "measurements/crinacle/data/in-ear/Brand Two.csv",
+    ];
+    for f in files {
+        let path = root.join(f);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(&path, "frequency,raw\n20,0\n20000,0\n").expect("write");
+    }
+    let out = refcan(&["browse", root.to_str().expect("utf8")]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("Acme One  [oratory1990 / over-ear]"), "{text}");
+    assert!(text.contains("Brand Two  [crinacle / in-ear]"), "{text}");
+    assert!(text.contains("2 of 2 headphones"), "{text}");
+    let out = refcan(&["browse", root.to_str().expect("utf8"), "--filter", "brand"]);
+    assert!(stdout(&out).contains("1 of 2 headphones"), "{}", stdout(&out));
+}

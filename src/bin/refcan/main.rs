@@ -44,6 +44,14 @@ enum Command {
     Curves(CurvesArgs),
     /// Plot measurement, target, correction, result and simulations to a PNG.
     Plot(PlotArgs),
+    /// List the headphones of an AutoEq checkout (its `results/` and `measurements/` trees).
+    Browse {
+        /// Root folder of the AutoEq repository on disk.
+        root: PathBuf,
+        /// Only headphones whose name contains this text (case-insensitive).
+        #[arg(long)]
+        filter: Option<String>,
+    },
     /// List the built-in (and user) reference targets with their sources.
     Targets,
     /// List the built-in (and user) device simulations with their sources and fit errors.
@@ -185,6 +193,7 @@ fn main() -> ExitCode {
         Command::Correct(args) => correct(&args),
         Command::Curves(args) => curves(&args),
         Command::Plot(args) => plot_command(&args),
+        Command::Browse { root, filter } => browse(&root, filter.as_deref()),
         Command::Targets => {
             list_targets();
             Ok(())
@@ -685,6 +694,35 @@ fn plot_command(args: &PlotArgs) -> Result<(), CliError> {
     }
     plot::draw(&args.output, &title, &curves, args.width, args.height).map_err(CliError::Output)?;
     println!("wrote {}", args.output.display());
+    Ok(())
+}
+
+fn browse(root: &Path, filter: Option<&str>) -> Result<(), CliError> {
+    let entries = io::library::browse_autoeq(root).map_err(CliError::input)?;
+    let needle = filter.map(str::to_lowercase);
+    let mut shown = 0;
+    for e in &entries {
+        if needle
+            .as_ref()
+            .is_some_and(|n| !e.name.to_lowercase().contains(n.as_str()))
+        {
+            continue;
+        }
+        shown += 1;
+        println!("{}  [{} / {}]", e.name, e.source, e.form);
+        let files = [
+            ("measurement", &e.files.measurement_csv),
+            ("result", &e.files.result_csv),
+            ("parametric", &e.files.parametric_eq),
+            ("graphic", &e.files.graphic_eq),
+        ];
+        for (label, path) in files {
+            if let Some(p) = path {
+                println!("    {label:<12} {}", p.display());
+            }
+        }
+    }
+    println!("{shown} of {} headphones", entries.len());
     Ok(())
 }
 
