@@ -89,7 +89,8 @@ impl HeadphoneProfile {
         }
     }
 
-    /// The measurement as grid curves (centred at 1 kHz), or `None` for an EQ import.
+    /// The measurement as grid curves (0 dB at 1 kHz; a stereo pair shares one offset), or
+    /// `None` for an EQ import.
     pub fn measurement(&self) -> Option<Result<Profile, ProfileError>> {
         match &self.data {
             HeadphoneData::Measurement(c) => Some(curves_to_profile(c, &self.source_file)),
@@ -154,20 +155,21 @@ pub fn import_curve(path: &Path, options: &io::ImportOptions) -> Result<Response
     }
 }
 
-/// Imported curves as a grid profile, each channel centred at 1 kHz.
+/// Imported curves as a grid profile at 0 dB at 1 kHz; a stereo pair shares one offset (the
+/// mean of its two 1 kHz levels), so a measured left/right level difference survives.
 fn curves_to_profile(curves: &ChannelCurves, file: &str) -> Result<Profile, ProfileError> {
     let to_response = |c: &io::Curve| {
-        Response::from_points(&c.freq_hz, &c.db)
-            .map(Response::centered)
-            .map_err(|source| ProfileError::Curve {
-                file: file.to_string(),
-                source,
-            })
+        Response::from_points(&c.freq_hz, &c.db).map_err(|source| ProfileError::Curve {
+            file: file.to_string(),
+            source,
+        })
     };
     Ok(match curves {
-        ChannelCurves::Mono(c) => Profile::mono(to_response(c)?),
+        ChannelCurves::Mono(c) => Profile::mono(to_response(c)?.centered()),
         ChannelCurves::Stereo { left, right } => {
-            Profile::stereo(to_response(left)?, to_response(right)?)
+            let (l, r) = (to_response(left)?, to_response(right)?);
+            let offset = 0.5 * (l.gain_at(curve::CENTER_HZ) + r.gain_at(curve::CENTER_HZ));
+            Profile::stereo(l.offset(-offset), r.offset(-offset))
         }
     })
 }
@@ -216,7 +218,7 @@ mod tests {
         let c = profile
             .correction(&target, &CorrectionSettings::default())
             .expect("corrects");
-        let corrected = h.centered().plus(c.channel(Channel::Left));
+        let corrected = h.plus(c.channel(Channel::Left)).centered();
         let t = target.clone().centered();
         for (&freq, (a, b)) in curve::grid_hz()
             .iter()

@@ -321,9 +321,16 @@ fn browse_lists_an_autoeq_checkout() {
     let out = refcan(&["browse", root.to_str().expect("utf8")]);
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
-    assert!(text.contains("Acme One  [oratory1990 / over-ear]"), "{text}");
+    assert!(
+        text.contains("Acme One  [oratory1990 / over-ear]"),
+        "{text}"
+    );
     assert!(text.contains("Brand Two  [crinacle / in-ear]"), "{text}");
     assert!(text.contains("2 of 2 headphones"), "{text}");
     let out = refcan(&["browse", root.to_str().expect("utf8"), "--filter", "brand"]);
-    assert!(stdout(&out).contains("1 of 2 headphones"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("1 of 2 headphones"),
+        "{}",
+        stdout(&out)
+    );
 }

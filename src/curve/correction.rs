@@ -2,7 +2,10 @@
 //!
 //! Pipeline (AutoEq `process()` → `compensate()`, `smoothen()`, `equalize()`,
 //! `AutoEq:autoeq/frequency_response.py@02d6a1e5`, DSP_REFERENCE.md §2.2), per channel:
-//! 1. `T` and `H` centred at 1 kHz; `C₀ = T − H` (AutoEq: `equalization ≈ −(raw − target)`).
+//! 1. `C₀ = T − H` (AutoEq: `equalization ≈ −(raw − target)`), shifted so its mean over
+//!    100 Hz–10 kHz is 0 dB ([`LEVEL_ALIGN_BAND_HZ`], AutoEq's `min_mean_error`): the level
+//!    the boost limit is measured from. (PRODUCT.md says "centred at 1 kHz"; both curves are
+//!    dB re 1 kHz on input, but the band mean is the more robust reference for the limit.)
 //! 2. Smoothed: 1/12 octave, 2 octaves above 6–8 kHz ([`Smoothing::default`]).
 //! 3. Slope limited to 18 dB/octave: AutoEq's left-to-right and right-to-left passes, each
 //!    limiting how fast the correction may rise, combined with `min`; a limited region is
@@ -71,20 +74,61 @@ fn finite_or(v: f64, default: f64) -> f64 {
 }
 
 /// The correction curve `C` that turns headphone `measurement` into `target` (steps 1–7 in
-/// the module docs). Its band is the measurement's band.
+/// the module docs). Its band is the measurement's band. The measurement may be at any level
+/// (e.g. absolute SPL): the level alignment of step 1 removes it.
 pub fn correct(
     target: &Response,
     measurement: &Response,
     settings: &CorrectionSettings,
 ) -> Response {
-    let t = target.clone().centered();
-    let h = measurement.clone().centered();
-    let difference = t.minus(&h);
-    let smoothed = difference.smoothed();
+    let raw = target.minus(measurement);
+    let offset = band_mean_db(&raw);
+    finish(raw.offset(-offset), measurement.band_hz(), settings)
+}
+
+/// [`correct`] for every channel of a profile (stereo when the measurement is). Both ears
+/// share one level alignment (the mean of their band means), so a measured left/right level
+/// difference is corrected rather than hidden.
+pub fn correct_profile(
+    target: &Response,
+    measurement: &Profile,
+    settings: &CorrectionSettings,
+) -> Profile {
+    let raw = measurement.map(|h| target.minus(h));
+    let means: Vec<f64> = raw.curves().map(band_mean_db).collect();
+    let offset = means.iter().sum::<f64>() / means.len().max(1) as f64;
+    measurement.zip_with(&raw, |h, r| {
+        finish(r.clone().offset(-offset), h.band_hz(), settings)
+    })
+}
+
+/// Band over which the correction's level is aligned before the boost limit (AutoEq's
+/// `min_mean_error` band), Hz.
+pub const LEVEL_ALIGN_BAND_HZ: (f64, f64) = (100.0, 10_000.0);
+
+/// Mean of a curve over [`LEVEL_ALIGN_BAND_HZ`] (grid points, i.e. equal weight per
+/// log-frequency step). The raw correction is shifted by it so that the boost limit is
+/// measured from the headphone's average level, as AutoEq aligns target and measurement
+/// (`min_mean_error`, `AutoEq:autoeq/frequency_response.py@02d6a1e5`): a headphone with a
+/// 1 kHz bump, or a leaky earbud short of bass, is not penalised by the choice of one
+/// reference frequency. The correction's overall level is arbitrary anyway; the preamp and
+/// level matching set the output level.
+fn band_mean_db(curve: &Response) -> f64 {
+    let (lo, hi) = LEVEL_ALIGN_BAND_HZ;
+    let (sum, n) = grid_hz()
+        .iter()
+        .zip(curve.values_db())
+        .filter(|(f, _)| (lo..=hi).contains(*f))
+        .fold((0.0, 0usize), |(s, n), (_, v)| (s + v, n + 1));
+    if n == 0 { 0.0 } else { sum / n as f64 }
+}
+
+/// Steps 2–7 on a level-aligned raw correction.
+fn finish(aligned: Response, band: (f64, f64), settings: &CorrectionSettings) -> Response {
+    let smoothed = aligned.smoothed();
     let limited = limit_slopes(smoothed.values_db(), settings.max_slope_db_per_oct);
     let rounded = Smoothing::uniform(0.2).apply(&limited);
     let max_boost = settings.max_boost();
-    let band = measurement.band_hz();
     let amount = settings.amount();
     let values = grid_hz()
         .iter()
@@ -92,15 +136,6 @@ pub fn correct(
         .map(|(&f, c)| c.min(max_boost) * fade_weight(f, band, settings.fade_oct) * amount)
         .collect();
     Response::from_raw(values, band)
-}
-
-/// [`correct`] for every channel of a profile (stereo when the measurement is).
-pub fn correct_profile(
-    target: &Response,
-    measurement: &Profile,
-    settings: &CorrectionSettings,
-) -> Profile {
-    measurement.map(|h| correct(target, h, settings))
 }
 
 /// The same path for an imported EQ that already *is* the correction (ParametricEQ.txt,
