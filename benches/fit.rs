@@ -6,7 +6,7 @@
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use refcan::dsp::biquad::FilterSpec;
-use refcan::fit::{self, Effort, FitConfig};
+use refcan::fit::{self, Effort, FitConfig, Regularisation};
 use std::hint::black_box;
 
 /// A correction-like curve with more detail than 10 filters can follow: a bass shelf, broad
@@ -57,6 +57,14 @@ fn bench(c: &mut Criterion) {
                 b.iter(|| fit::fit(black_box(&freq), black_box(&value), &cfg))
             });
         }
+        // The same search without the regularisation (cancellation penalty, gain bound).
+        let plain = config
+            .clone()
+            .with_effort(Effort::Thorough)
+            .with_regularisation(Regularisation::OFF);
+        g.bench_function(format!("{name}_Thorough_unregularised"), |b| {
+            b.iter(|| fit::fit(black_box(&freq), black_box(&value), &plain))
+        });
     }
     g.finish();
 }

@@ -4,9 +4,21 @@
 //! named by `REFCAN_SHARED`) at run time; nothing from it is stored in the repository.
 //!
 //! ```text
-//! cargo run --release --example compare_autoeq_fit                 # table to stdout
+//! cargo run --release --example compare_autoeq_fit                 # tables to stdout
+//! cargo run --release --example compare_autoeq_fit -- --all-budgets  # every budget listed
 //! cargo run --release --example compare_autoeq_fit -- --write-curves /tmp/curves
+//! cargo run --release --example compare_autoeq_fit -- --sweep --all-targets
+//! cargo run --release --example compare_autoeq_fit -- --sweep --weights 0,0.01 \
+//!     --allowances 0.5 --margins -,3 --budgets 10_PEAKING
 //! ```
+//!
+//! Every fit is listed twice, unregularised (`Regularisation::OFF`, what the optimiser did
+//! before the regularisation existed) and with the default regularisation, next to AutoEq's
+//! fits where there are any, with its error (RMS, max, AutoEq loss) and its sanity: largest
+//! |gain|, Σ|gain|, the most the boosting and cutting filters cancel each other at any
+//! frequency, pairs of opposing filters (within 1/2 octave, both beyond ±6 dB) and the
+//! error of the same filters designed at 48/96 kHz. `--sweep` fits every curve with a grid
+//! of regularisation settings and prints the trade-off, aggregated over the curves.
 //!
 //! AutoEq's own fits of the synthetic curves (and of the real curves with other budgets) are
 //! read from `tools/compare_autoeq_fit/autoeq_4.1.2/` (or `--autoeq-dir`); see the README
@@ -20,9 +32,17 @@
 //!   2018 (and in-ear 2019 v2 for in-ears), made with a simple AutoEq-like recipe below.
 //!   AutoEq's filters for these come from `--autoeq-dir` (files `<case> <config>.txt` in
 //!   ParametricEQ format, written by running AutoEq on the curves from `--write-curves`).
+//! * refcan's own corrections, as `refcan curves … -o x.csv` writes them (column
+//!   `correction`, the CLI's defaults: max boost 6 dB, no personal-target knobs): all seven
+//!   measurements against Harman OE 2018, the two in-ears against Harman IE 2019 v2; with
+//!   `--all-targets` every measurement against every built-in target.
 
+use refcan::curve::{CorrectionSettings, PersonalTarget};
 use refcan::dsp::biquad::{FilterKind, FilterSpec, cascade_magnitude_db};
-use refcan::fit::{self, Effort, FitConfig, FitErrors, Shelves};
+use refcan::fit::{self, FitConfig, FitErrors, Regularisation, Shelves};
+use refcan::headphone::HeadphoneProfile;
+use refcan::io::ImportOptions;
+use refcan::presets::PresetLibrary;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -194,25 +214,284 @@ fn equalization(meas: &Path, target: &Path) -> Result<(Vec<f64>, Vec<f64>), Stri
     Ok((grid, smooth(&eq, step, 0.2)))
 }
 
+// ---- Cases ----
+
+/// One curve to fit, with AutoEq's fits of it where there are any.
+struct Case {
+    name: String,
+    /// Which family: "AutoEq result", "AutoEq-like recipe", "refcan CLI correction".
+    family: &'static str,
+    freq: Vec<f64>,
+    eq: Vec<f64>,
+    /// AutoEq's fits of this curve.
+    autoeq: Vec<AutoEqFit>,
+}
+
+/// One AutoEq fit: (budget name, who, filters, AutoEq's time in ms).
+type AutoEqFit = (&'static str, &'static str, Vec<FilterSpec>, Option<f64>);
+
+const FAMILY_RESULT: &str = "AutoEq result";
+const FAMILY_RECIPE: &str = "AutoEq-like recipe";
+const FAMILY_CLI: &str = "refcan CLI correction";
+
+/// The measurements of the synthetic and CLI cases: (file stem, in-ear).
+const MEASUREMENTS: [(&str, bool); 7] = [
+    ("Sennheiser HD 600", false),
+    ("Beyerdynamic DT 770 Pro (worn earpads)", false),
+    ("Beats Studio3 Wireless", false),
+    ("Sony MDR-XB50", true),
+    ("Apple AirPods", true),
+    ("Beats Powerbeats Pro", false),
+    ("Apple EarPods", false),
+];
+
+fn load_cases(
+    data: &Path,
+    autoeq_dir: Option<&Path>,
+    all_targets: bool,
+) -> Result<Vec<Case>, String> {
+    let mut cases = Vec::new();
+
+    // Real AutoEq results.
+    for name in [
+        "Sennheiser HD 600",
+        "Beyerdynamic DT 770 Pro (worn earpads)",
+    ] {
+        let csv = data.join("results").join(format!("{name}.csv"));
+        let cols = read_columns(&csv, &["frequency", "equalization", "parametric_eq"])?;
+        let (freq, eq, peq) = (&cols[0], &cols[1], &cols[2]);
+        let txt = data
+            .join("results")
+            .join(format!("{name} ParametricEQ.txt"));
+        let file_filters = read_parametric_eq(&txt)?;
+        // Check our evaluation of AutoEq's filters against AutoEq's own response column, both
+        // directly and the way AutoEq makes the column (sum on its 1.02 grid, then linear
+        // interpolation in log f onto the 1.01 grid).
+        let check = |filters: &[FilterSpec]| {
+            let coarse = fit::grid::log_grid(20.0, 20_000.0, 1.02);
+            let coarse_db: Vec<f64> = coarse
+                .iter()
+                .map(|&f| cascade_magnitude_db(filters, f, FS))
+                .collect();
+            let (mut direct, mut via_grid) = (0.0f64, 0.0f64);
+            for (&f, &p) in freq.iter().zip(peq) {
+                direct = direct.max((cascade_magnitude_db(filters, f, FS) - p).abs());
+                via_grid = via_grid.max((interp_log(&coarse, &coarse_db, f) - p).abs());
+            }
+            (direct, via_grid)
+        };
+        let (direct, via_grid) = check(&file_filters);
+        println!(
+            "{name}: ParametricEQ.txt filters ({}) vs its parametric_eq column: max |diff| {direct:.3} dB direct, {via_grid:.3} dB via AutoEq's 1.02 grid",
+            file_filters.len()
+        );
+        let mut autoeq = vec![(BUDGET_SHELVES, AUTOEQ_FILE, file_filters, None)];
+        if let Some(dir) = autoeq_dir {
+            let p = dir.join(format!("{name} default.txt"));
+            if p.is_file() {
+                let (direct, via_grid) = check(&read_parametric_eq(&p)?);
+                println!(
+                    "{name}: unrounded AutoEq 4.1.2 re-run ({}) vs the column: max |diff| {direct:.3} dB direct, {via_grid:.3} dB via the 1.02 grid",
+                    p.display()
+                );
+            }
+        }
+        autoeq.extend(autoeq_dir_fits(name, autoeq_dir)?);
+        cases.push(Case {
+            name: name.into(),
+            family: FAMILY_RESULT,
+            freq: freq.clone(),
+            eq: eq.clone(),
+            autoeq,
+        });
+    }
+
+    // AutoEq-like recipe on the raw measurements.
+    let over = data.join("Harman over-ear 2018.csv");
+    let inear = data.join("harman_in-ear_2019v2.csv");
+    let recipe_cases = [
+        ("Beats Studio3 Wireless", &over),
+        ("Sony MDR-XB50", &over),
+        ("Apple AirPods", &over),
+        ("Beats Powerbeats Pro", &over),
+        ("Apple EarPods", &over),
+        ("Sony MDR-XB50", &inear),
+        ("Apple AirPods", &inear),
+    ];
+    for (m, t) in recipe_cases {
+        let label = if t == &inear { "IE 2019" } else { "OE 2018" };
+        let name = format!("{m} vs Harman {label}");
+        let (freq, eq) = equalization(&data.join(format!("{m}.csv")), t)?;
+        let autoeq = autoeq_dir_fits(&name, autoeq_dir)?;
+        cases.push(Case {
+            name,
+            family: FAMILY_RECIPE,
+            freq,
+            eq,
+            autoeq,
+        });
+    }
+
+    // The CLI's own corrections (`refcan curves … -o x.csv`, column `correction`), computed
+    // here through the same library calls with the CLI's defaults.
+    let library = PresetLibrary::builtin();
+    let mut targets = vec![("harman_oe_2018", "OE"), ("harman_ie_2019v2", "IE")];
+    if all_targets {
+        targets.push(("diffuse_field_iso_11904_2", "all"));
+        targets.push(("harman_in_room_flat_2013", "all"));
+    }
+    for (target_id, label) in targets {
+        let baseline = library
+            .target(target_id)
+            .ok_or_else(|| format!("no target preset {target_id}"))?
+            .curve()
+            .map_err(|e| e.to_string())?;
+        let target = PersonalTarget::default().build(&baseline);
+        for (m, in_ear) in MEASUREMENTS {
+            if label == "IE" && !in_ear && !all_targets {
+                continue;
+            }
+            let path = if m == "Sennheiser HD 600" {
+                data.join("results").join(format!("{m}.csv"))
+            } else {
+                data.join(format!("{m}.csv"))
+            };
+            let headphone = HeadphoneProfile::import(&path, &ImportOptions::default())
+                .map_err(|e| e.to_string())?;
+            let correction = headphone
+                .correction(&target, &CorrectionSettings::default())
+                .map_err(|e| e.to_string())?;
+            let (freq, eq) = correction.average().to_points();
+            cases.push(Case {
+                name: format!("{m} → {target_id}"),
+                family: FAMILY_CLI,
+                freq,
+                eq,
+                autoeq: Vec::new(),
+            });
+        }
+    }
+    Ok(cases)
+}
+
+/// AutoEq fits of `case` found in `dir` as `<case> <config>.txt`.
+fn autoeq_dir_fits(case: &str, dir: Option<&Path>) -> Result<Vec<AutoEqFit>, String> {
+    let mut out = Vec::new();
+    let Some(dir) = dir else { return Ok(out) };
+    let names = configs().into_iter().map(|(n, _)| n).chain(["default"]);
+    for name in names {
+        let p = dir.join(format!("{case} {name}.txt"));
+        if p.is_file() {
+            let filters = read_parametric_eq(&p)?;
+            // First line `# autoeq 4.1.2, <ms> ms`: AutoEq's own fit time (Python).
+            let time_ms = std::fs::read_to_string(&p)
+                .ok()
+                .and_then(|t| t.lines().next().map(str::to_owned))
+                .and_then(|l| l.split(", ").nth(1)?.strip_suffix(" ms")?.parse().ok());
+            out.push((name, AUTOEQ_RUN, filters, time_ms));
+        }
+    }
+    Ok(out)
+}
+
+// ---- Sanity metrics ----
+
+/// How physically sensible a set of filters is, besides how well it follows the curve.
+#[derive(Clone, Copy)]
+struct Sanity {
+    /// Largest |gain| of any filter, dB.
+    max_gain_db: f64,
+    /// Sum of |gain| over the filters, dB.
+    sum_gain_db: f64,
+    /// Largest `min(B, C)` over 20 Hz–20 kHz, where B is the summed response of the boosting
+    /// filters and C minus that of the cutting ones: the most the EQ spends cancelling
+    /// itself at any frequency, dB.
+    cancel_db: f64,
+    /// Pairs of filters within 1/2 octave with opposite gains both beyond 6 dB.
+    opposing_pairs: usize,
+}
+
+/// The larger RMS error (20 Hz–10 kHz) of the same filter parameters designed at 48 and at
+/// 96 kHz: how much a user who changes the sample rate loses, dB.
+fn rms_other_rates(case: &Case, filters: &[FilterSpec]) -> Result<f64, String> {
+    let mut worst: f64 = 0.0;
+    for fs in [48_000.0, 96_000.0] {
+        let e = fit::evaluate(&case.freq, &case.eq, filters, fs).map_err(|e| e.to_string())?;
+        worst = worst.max(e.rms_db);
+    }
+    Ok(worst)
+}
+
+fn sanity(filters: &[FilterSpec]) -> Sanity {
+    let max_gain_db = filters.iter().map(|f| f.gain_db.abs()).fold(0.0, f64::max);
+    let sum_gain_db = filters.iter().map(|f| f.gain_db.abs()).sum();
+    let boost: Vec<FilterSpec> = filters
+        .iter()
+        .filter(|f| f.gain_db > 0.0)
+        .copied()
+        .collect();
+    let cut: Vec<FilterSpec> = filters
+        .iter()
+        .filter(|f| f.gain_db < 0.0)
+        .copied()
+        .collect();
+    let cancel_db = fit::grid::log_grid(20.0, 20_000.0, 1.02)
+        .iter()
+        .map(|&f| {
+            let b = cascade_magnitude_db(&boost, f, FS).max(0.0);
+            let c = (-cascade_magnitude_db(&cut, f, FS)).max(0.0);
+            b.min(c)
+        })
+        .fold(0.0, f64::max);
+    let mut opposing_pairs = 0;
+    for (i, a) in filters.iter().enumerate() {
+        for b in &filters[i + 1..] {
+            if a.gain_db * b.gain_db < 0.0
+                && a.gain_db.abs().min(b.gain_db.abs()) > 6.0
+                && (a.freq_hz / b.freq_hz).log2().abs() <= 0.5
+            {
+                opposing_pairs += 1;
+            }
+        }
+    }
+    Sanity {
+        max_gain_db,
+        sum_gain_db,
+        cancel_db,
+        opposing_pairs,
+    }
+}
+
+/// Largest |value| of the curve over 20 Hz–20 kHz, dB.
+fn max_abs_curve(freq: &[f64], eq: &[f64]) -> f64 {
+    freq.iter()
+        .zip(eq)
+        .filter(|(f, _)| (20.0..=20_000.0).contains(*f))
+        .fold(0.0, |m, (_, v)| m.max(v.abs()))
+}
+
 // ---- Table ----
 
 /// One fit (ours or AutoEq's) of one case with one filter budget.
 struct Row {
     case: String,
-    config: &'static str,
+    family: &'static str,
+    budget: &'static str,
     who: &'static str,
     e: FitErrors,
+    s: Sanity,
+    /// RMS error at 48/96 kHz (worse of the two), dB.
+    rms_other_fs: f64,
     time_ms: Option<f64>,
 }
+
+const BUDGET_SHELVES: &str = "8_PEAKING_WITH_SHELVES";
 
 /// The filter budgets compared; AutoEq's default (LS + 4 PK, then HS + 4 PK on the residual)
 /// has the same budget as `8_PEAKING_WITH_SHELVES` and is compared with it.
 fn configs() -> Vec<(&'static str, FitConfig)> {
     vec![
-        (
-            "8_PEAKING_WITH_SHELVES",
-            FitConfig::autoeq_8_peaking_with_shelves(),
-        ),
+        (BUDGET_SHELVES, FitConfig::autoeq_8_peaking_with_shelves()),
         ("10_PEAKING", FitConfig::autoeq_10_peaking()),
         (
             "8 PK + free shelves",
@@ -223,19 +502,81 @@ fn configs() -> Vec<(&'static str, FitConfig)> {
 
 const AUTOEQ_FILE: &str = "AutoEq ParametricEQ.txt (default: LS+4PK, HS+4PK)";
 const AUTOEQ_RUN: &str = "AutoEq 4.1.2";
-const OURS_SINGLE: &str = "refcan, single start";
+const OURS_BEFORE: &str = "refcan, unregularised";
 const OURS: &str = "refcan";
 const OURS_ROUNDED: &str = "refcan, rounded like .txt";
+
+fn autoeq_rows(case: &Case, rows: &mut Vec<Row>) -> Result<(), String> {
+    for (budget, who, filters, time_ms) in &case.autoeq {
+        let e = fit::evaluate(&case.freq, &case.eq, filters, FS).map_err(|e| e.to_string())?;
+        rows.push(Row {
+            case: case.name.clone(),
+            family: case.family,
+            budget,
+            who,
+            e,
+            s: sanity(filters),
+            rms_other_fs: rms_other_rates(case, filters)?,
+            time_ms: *time_ms,
+        });
+    }
+    Ok(())
+}
+
+fn fit_ours(case: &Case, rows: &mut Vec<Row>, write_dir: Option<&Path>) -> Result<(), String> {
+    for (budget, config) in configs() {
+        for (who, reg) in [
+            (OURS_BEFORE, Regularisation::OFF),
+            (OURS, Regularisation::default()),
+        ] {
+            let cfg = config.clone().with_regularisation(reg);
+            let t0 = Instant::now();
+            let r = fit::fit(&case.freq, &case.eq, &cfg).map_err(|e| e.to_string())?;
+            let ms = t0.elapsed().as_secs_f64() * 1e3;
+            rows.push(Row {
+                case: case.name.clone(),
+                family: case.family,
+                budget,
+                who,
+                e: r.errors,
+                s: sanity(&r.filters),
+                rms_other_fs: rms_other_rates(case, &r.filters)?,
+                time_ms: Some(ms),
+            });
+            if who == OURS {
+                let filters = rounded(&r.filters);
+                let e =
+                    fit::evaluate(&case.freq, &case.eq, &filters, FS).map_err(|e| e.to_string())?;
+                rows.push(Row {
+                    case: case.name.clone(),
+                    family: case.family,
+                    budget,
+                    who: OURS_ROUNDED,
+                    e,
+                    s: sanity(&filters),
+                    rms_other_fs: rms_other_rates(case, &filters)?,
+                    time_ms: None,
+                });
+                if let Some(dir) = write_dir {
+                    let p = dir.join(format!("{} {budget} refcan.txt", case.name));
+                    std::fs::write(&p, write_parametric_eq(&r.filters, r.preamp_db))
+                        .map_err(|e| format!("{}: {e}", p.display()))?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
 
 fn print_summary(rows: &[Row]) {
     println!("\n## Ours vs AutoEq (same curve, same filter budget, same metric)\n");
     println!(
-        "| case | budget | AutoEq fit | AutoEq RMS / loss (dB) | refcan RMS / loss (dB) | loss ratio | time AutoEq / refcan (ms) |"
+        "| case | budget | AutoEq fit | AutoEq RMS / loss / max|g| | refcan RMS / loss / max|g| | loss ratio | time AutoEq / refcan (ms) |"
     );
     println!("|---|---|---|---|---|---|---|");
-    let find = |case: &str, config: &str, who: &str| {
+    let find = |case: &str, budget: &str, who: &str| {
         rows.iter()
-            .find(|r| r.case == case && r.config == config && r.who == who)
+            .find(|r| r.case == case && r.budget == budget && r.who == who)
     };
     let mut wins = 0;
     let mut total = 0;
@@ -243,15 +584,15 @@ fn print_summary(rows: &[Row]) {
         .iter()
         .filter(|r| r.who == AUTOEQ_FILE || r.who == AUTOEQ_RUN)
     {
-        let default_run = t.config == "default";
-        if default_run && find(&t.case, "8_PEAKING_WITH_SHELVES", AUTOEQ_FILE).is_some() {
+        let default_run = t.budget == "default";
+        if default_run && find(&t.case, BUDGET_SHELVES, AUTOEQ_FILE).is_some() {
             // The result file is this very run (AutoEq's default), already listed.
             continue;
         }
         let budget = if default_run {
-            "8_PEAKING_WITH_SHELVES"
+            BUDGET_SHELVES
         } else {
-            t.config
+            t.budget
         };
         let Some(ours) = find(&t.case, budget, OURS) else {
             continue;
@@ -268,12 +609,14 @@ fn print_summary(rows: &[Row]) {
             wins += 1;
         }
         println!(
-            "| {} | {budget} | {which} | {:.3} / {:.3} | {:.3} / {:.3} | {:.2} | {} / {:.0} |",
+            "| {} | {budget} | {which} | {:.3} / {:.3} / {:.1} | {:.3} / {:.3} / {:.1} | {:.2} | {} / {:.0} |",
             t.case,
             t.e.rms_db,
             t.e.autoeq_loss,
+            t.s.max_gain_db,
             ours.e.rms_db,
             ours.e.autoeq_loss,
+            ours.s.max_gain_db,
             ours.e.autoeq_loss / t.e.autoeq_loss,
             t.time_ms
                 .map(|v| format!("{v:.0}"))
@@ -284,61 +627,148 @@ fn print_summary(rows: &[Row]) {
     println!("\nrefcan lower on both RMS and loss in {wins} of {total} comparisons");
 }
 
-fn print_rows(rows: &[Row]) {
+fn print_rows(rows: &[Row], cases: &[Case], budget_filter: Option<&str>) {
     println!("\n## All fits\n");
     println!(
-        "| case | config | fitter | RMS 20 Hz–10 kHz (dB) | max abs (dB) | AutoEq loss | time (ms) |"
+        "| case | curve | max abs curve (dB) | budget | fitter | RMS (dB) | max err (dB) | AutoEq loss | max abs gain (dB) | sum abs gain (dB) | cancel (dB) | opposing pairs | RMS at 48/96 kHz (dB) | time (ms) |"
     );
-    println!("|---|---|---|---|---|---|---|");
-    for r in rows {
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+    for r in rows
+        .iter()
+        .filter(|r| budget_filter.is_none_or(|b| r.budget == b || r.budget == "default"))
+    {
         let t = r.time_ms.map(|t| format!("{t:.0}")).unwrap_or_default();
+        let curve = cases
+            .iter()
+            .find(|c| c.name == r.case && c.family == r.family)
+            .map(|c| max_abs_curve(&c.freq, &c.eq))
+            .unwrap_or(f64::NAN);
         println!(
-            "| {} | {} | {} | {:.3} | {:.2} | {:.3} | {t} |",
-            r.case, r.config, r.who, r.e.rms_db, r.e.max_abs_db, r.e.autoeq_loss
+            "| {} | {} | {curve:.1} | {} | {} | {:.3} | {:.2} | {:.3} | {:.1} | {:.1} | {:.1} | {} | {:.3} | {t} |",
+            r.case,
+            r.family,
+            r.budget,
+            r.who,
+            r.e.rms_db,
+            r.e.max_abs_db,
+            r.e.autoeq_loss,
+            r.s.max_gain_db,
+            r.s.sum_gain_db,
+            r.s.cancel_db,
+            r.s.opposing_pairs,
+            r.rms_other_fs
         );
     }
 }
 
-fn fit_ours(
-    case: &str,
-    freq: &[f64],
-    eq: &[f64],
-    rows: &mut Vec<Row>,
-    write_dir: Option<&Path>,
-) -> Result<(), String> {
-    for (name, config) in configs() {
-        for effort in [Effort::Single, Effort::Thorough] {
-            let cfg = config.clone().with_effort(effort);
-            let t0 = Instant::now();
-            let r = fit::fit(freq, eq, &cfg).map_err(|e| e.to_string())?;
-            let ms = t0.elapsed().as_secs_f64() * 1e3;
-            let who = if effort == Effort::Single {
-                OURS_SINGLE
-            } else {
-                OURS
-            };
-            rows.push(Row {
-                case: case.into(),
-                config: name,
-                who,
-                e: r.errors,
-                time_ms: Some(ms),
-            });
-            if effort == Effort::Thorough {
-                let e =
-                    fit::evaluate(freq, eq, &rounded(&r.filters), FS).map_err(|e| e.to_string())?;
-                rows.push(Row {
-                    case: case.into(),
-                    config: name,
-                    who: OURS_ROUNDED,
-                    e,
-                    time_ms: None,
-                });
-                if let Some(dir) = write_dir {
-                    let p = dir.join(format!("{case} {name} refcan.txt"));
-                    std::fs::write(&p, write_parametric_eq(&r.filters, r.preamp_db))
-                        .map_err(|e| format!("{}: {e}", p.display()))?;
+// ---- Sweep of the regularisation ----
+
+/// Fits every case with every budget for a grid of regularisations and prints the trade-off
+/// between error and sanity, aggregated over the cases (one line per setting and budget).
+fn sweep(cases: &[Case]) -> Result<(), String> {
+    let list = |flag: &str, default: &str| -> Vec<String> {
+        let args: Vec<String> = std::env::args().collect();
+        args.iter()
+            .position(|a| a == flag)
+            .and_then(|i| args.get(i + 1))
+            .map_or(default, |v| v.as_str())
+            .split(',')
+            .map(str::to_owned)
+            .collect()
+    };
+    let numbers =
+        |v: Vec<String>| -> Vec<f64> { v.iter().filter_map(|x| x.parse().ok()).collect() };
+    let weights = numbers(list("--weights", "0,0.001,0.003,0.01,0.03,0.1"));
+    let allowances = numbers(list("--allowances", "0,0.5,1"));
+    // `-` = no curve-derived gain bound.
+    let margins: Vec<Option<f64>> = list("--margins", "-,3")
+        .iter()
+        .map(|v| v.parse().ok())
+        .collect();
+    let budgets = list("--budgets", "all");
+    println!("\n## Regularisation sweep ({} curves)\n", cases.len());
+    println!(
+        "| budget | μ | c₀ (dB) | margin (dB) | mean RMS (dB) | worst RMS (dB) | mean loss | mean max abs gain | worst excess gain over max abs curve (dB) | mean sum abs gain | mean cancel (dB) | worst cancel (dB) | opposing pairs | beats AutoEq | mean time (ms) | offenders |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+    for (budget, config) in configs() {
+        if budgets[0] != "all" && !budgets.iter().any(|b| b == budget) {
+            continue;
+        }
+        let mut settings: Vec<(Option<f64>, f64, f64)> = Vec::new();
+        for &m in &margins {
+            for &a in &allowances {
+                for &w in &weights {
+                    settings.push((m, a, w));
                 }
+            }
+        }
+        for (margin, allowance, weight) in settings {
+            {
+                let reg = Regularisation {
+                    cancellation_weight: weight,
+                    cancellation_allowance_db: allowance,
+                    gain_margin_db: margin,
+                };
+                let cfg = config.clone().with_regularisation(reg);
+                let (mut rms, mut worst_rms, mut loss, mut maxg, mut sumg) =
+                    (0.0, 0.0f64, 0.0, 0.0, 0.0);
+                let (mut cancel, mut worst_cancel, mut excess, mut pairs, mut ms) =
+                    (0.0, 0.0f64, f64::NEG_INFINITY, 0, 0.0);
+                let (mut wins, mut comparisons) = (0, 0);
+                let mut offenders: Vec<String> = Vec::new();
+                for case in cases {
+                    let t0 = Instant::now();
+                    let r = fit::fit(&case.freq, &case.eq, &cfg).map_err(|e| e.to_string())?;
+                    ms += t0.elapsed().as_secs_f64() * 1e3;
+                    let s = sanity(&r.filters);
+                    rms += r.errors.rms_db;
+                    worst_rms = worst_rms.max(r.errors.rms_db);
+                    loss += r.errors.autoeq_loss;
+                    maxg += s.max_gain_db;
+                    sumg += s.sum_gain_db;
+                    cancel += s.cancel_db;
+                    worst_cancel = worst_cancel.max(s.cancel_db);
+                    excess = excess.max(s.max_gain_db - max_abs_curve(&case.freq, &case.eq));
+                    pairs += s.opposing_pairs;
+                    let short = || {
+                        let tag = match case.family {
+                            FAMILY_RESULT => "result",
+                            FAMILY_RECIPE => "recipe",
+                            _ => "cli",
+                        };
+                        let name: String = case.name.chars().take(22).collect();
+                        format!("{name} ({tag})")
+                    };
+                    if s.opposing_pairs > 0 {
+                        offenders.push(format!("pairs: {}", short()));
+                    }
+                    for (b, _, filters, _) in &case.autoeq {
+                        let same = *b == budget || (*b == "default" && budget == BUDGET_SHELVES);
+                        if same {
+                            let t = fit::evaluate(&case.freq, &case.eq, filters, FS)
+                                .map_err(|e| e.to_string())?;
+                            comparisons += 1;
+                            if r.errors.rms_db < t.rms_db && r.errors.autoeq_loss < t.autoeq_loss {
+                                wins += 1;
+                            } else {
+                                offenders.push(format!("lost to AutoEq: {}", short()));
+                            }
+                        }
+                    }
+                }
+                let n = cases.len() as f64;
+                let margin = margin.map(|m| format!("{m}")).unwrap_or_else(|| "–".into());
+                println!(
+                    "| {budget} | {weight} | {allowance} | {margin} | {:.3} | {worst_rms:.3} | {:.3} | {:.1} | {excess:.1} | {:.1} | {:.2} | {worst_cancel:.1} | {pairs} | {wins}/{comparisons} | {:.0} | {} |",
+                    rms / n,
+                    loss / n,
+                    maxg / n,
+                    sumg / n,
+                    cancel / n,
+                    ms / n,
+                    offenders.join("; ")
+                );
             }
         }
     }
@@ -366,135 +796,36 @@ fn main() -> Result<(), String> {
     if let Some(d) = &write_dir {
         std::fs::create_dir_all(d).map_err(|e| e.to_string())?;
     }
-    let mut rows = Vec::new();
-
-    // Real AutoEq results.
-    for name in [
-        "Sennheiser HD 600",
-        "Beyerdynamic DT 770 Pro (worn earpads)",
-    ] {
-        let csv = data.join("results").join(format!("{name}.csv"));
-        let cols = read_columns(&csv, &["frequency", "equalization", "parametric_eq"])?;
-        let (freq, eq, peq) = (&cols[0], &cols[1], &cols[2]);
-        let txt = data
-            .join("results")
-            .join(format!("{name} ParametricEQ.txt"));
-        let autoeq = read_parametric_eq(&txt)?;
-        // Check our evaluation of AutoEq's filters against AutoEq's own response column, both
-        // directly and the way AutoEq makes the column (sum on its 1.02 grid, then linear
-        // interpolation in log f onto the 1.01 grid).
-        let check = |filters: &[FilterSpec]| {
-            let coarse = fit::grid::log_grid(20.0, 20_000.0, 1.02);
-            let coarse_db: Vec<f64> = coarse
-                .iter()
-                .map(|&f| cascade_magnitude_db(filters, f, FS))
-                .collect();
-            let (mut direct, mut via_grid) = (0.0f64, 0.0f64);
-            for (&f, &p) in freq.iter().zip(peq) {
-                direct = direct.max((cascade_magnitude_db(filters, f, FS) - p).abs());
-                via_grid = via_grid.max((interp_log(&coarse, &coarse_db, f) - p).abs());
-            }
-            (direct, via_grid)
-        };
-        let (direct, via_grid) = check(&autoeq);
-        println!(
-            "{name}: ParametricEQ.txt filters ({}) vs its parametric_eq column: max |diff| {direct:.3} dB direct, {via_grid:.3} dB via AutoEq's 1.02 grid",
-            autoeq.len()
-        );
-        if let Some(dir) = &autoeq_dir {
-            let p = dir.join(format!("{name} default.txt"));
-            if p.is_file() {
-                let (direct, via_grid) = check(&read_parametric_eq(&p)?);
-                println!(
-                    "{name}: unrounded AutoEq 4.1.2 re-run ({}) vs the column: max |diff| {direct:.3} dB direct, {via_grid:.3} dB via the 1.02 grid",
-                    p.display()
-                );
-            }
-        }
-        let e = fit::evaluate(freq, eq, &autoeq, FS).map_err(|e| e.to_string())?;
-        rows.push(Row {
-            case: name.into(),
-            config: "8_PEAKING_WITH_SHELVES",
-            who: AUTOEQ_FILE,
-            e,
-            time_ms: None,
-        });
-        if let Some(d) = &write_dir {
+    let all_targets = args.iter().any(|a| a == "--all-targets");
+    let cases = load_cases(&data, autoeq_dir.as_deref(), all_targets)?;
+    if let Some(d) = &write_dir {
+        for case in &cases {
             let body: String = std::iter::once("frequency,equalization\n".to_string())
-                .chain(freq.iter().zip(eq).map(|(f, v)| format!("{f},{v}\n")))
+                .chain(
+                    case.freq
+                        .iter()
+                        .zip(&case.eq)
+                        .map(|(f, v)| format!("{f},{v}\n")),
+                )
                 .collect();
-            std::fs::write(d.join(format!("{name}.csv")), body).map_err(|e| e.to_string())?;
+            let p = d.join(format!("{}.csv", case.name));
+            std::fs::write(&p, body).map_err(|e| format!("{}: {e}", p.display()))?;
         }
-        add_autoeq_dir_rows(name, freq, eq, autoeq_dir.as_deref(), &mut rows)?;
-        fit_ours(name, freq, eq, &mut rows, write_dir.as_deref())?;
     }
-
-    // Synthetic cases.
-    let over = data.join("Harman over-ear 2018.csv");
-    let inear = data.join("harman_in-ear_2019v2.csv");
-    let cases: Vec<(String, PathBuf, PathBuf)> = vec![
-        ("Beats Studio3 Wireless", &over),
-        ("Sony MDR-XB50", &over),
-        ("Apple AirPods", &over),
-        ("Beats Powerbeats Pro", &over),
-        ("Apple EarPods", &over),
-        ("Sony MDR-XB50", &inear),
-        ("Apple AirPods", &inear),
-    ]
-    .into_iter()
-    .map(|(m, t)| {
-        let label = if t == &inear { "IE 2019" } else { "OE 2018" };
-        (
-            format!("{m} vs Harman {label}"),
-            data.join(format!("{m}.csv")),
-            t.clone(),
-        )
-    })
-    .collect();
-    for (case, meas, target) in cases {
-        let (freq, eq) = equalization(&meas, &target)?;
-        if let Some(d) = &write_dir {
-            let body: String = std::iter::once("frequency,equalization\n".to_string())
-                .chain(freq.iter().zip(&eq).map(|(f, v)| format!("{f},{v}\n")))
-                .collect();
-            std::fs::write(d.join(format!("{case}.csv")), body).map_err(|e| e.to_string())?;
-        }
-        add_autoeq_dir_rows(&case, &freq, &eq, autoeq_dir.as_deref(), &mut rows)?;
-        fit_ours(&case, &freq, &eq, &mut rows, write_dir.as_deref())?;
+    if args.iter().any(|a| a == "--sweep") {
+        return sweep(&cases);
+    }
+    let mut rows = Vec::new();
+    for case in &cases {
+        autoeq_rows(case, &mut rows)?;
+        fit_ours(case, &mut rows, write_dir.as_deref())?;
     }
     print_summary(&rows);
-    print_rows(&rows);
-    Ok(())
-}
-
-/// Rows for AutoEq fits of `case` found in `dir` as `<case> <config>.txt`.
-fn add_autoeq_dir_rows(
-    case: &str,
-    freq: &[f64],
-    eq: &[f64],
-    dir: Option<&Path>,
-    rows: &mut Vec<Row>,
-) -> Result<(), String> {
-    let Some(dir) = dir else { return Ok(()) };
-    let names = configs().into_iter().map(|(n, _)| n).chain(["default"]);
-    for name in names {
-        let p = dir.join(format!("{case} {name}.txt"));
-        if p.is_file() {
-            let filters = read_parametric_eq(&p)?;
-            let e = fit::evaluate(freq, eq, &filters, FS).map_err(|e| e.to_string())?;
-            // First line `# autoeq 4.1.2, <ms> ms`: AutoEq's own fit time (Python).
-            let time_ms = std::fs::read_to_string(&p)
-                .ok()
-                .and_then(|t| t.lines().next().map(str::to_owned))
-                .and_then(|l| l.split(", ").nth(1)?.strip_suffix(" ms")?.parse().ok());
-            rows.push(Row {
-                case: case.into(),
-                config: name,
-                who: AUTOEQ_RUN,
-                e,
-                time_ms,
-            });
-        }
-    }
+    let budget = args
+        .iter()
+        .any(|a| a == "--all-budgets")
+        .then_some(())
+        .map_or(Some(BUDGET_SHELVES), |_| None);
+    print_rows(&rows, &cases, budget);
     Ok(())
 }

@@ -3,7 +3,7 @@
 
 use proptest::prelude::*;
 use refcan::dsp::biquad::FilterKind;
-use refcan::fit::{Effort, FitConfig, Param, Shelves, fit};
+use refcan::fit::{Effort, FitConfig, Param, Regularisation, Shelves, fit};
 
 /// A smooth curve: Gaussian bumps in log frequency, a tilt and an offset.
 fn smooth_curve(
@@ -58,16 +58,28 @@ proptest! {
         offset in -5.0f64..5.0,
         n_points in 2usize..400,
         which in 0usize..3,
+        regularised in any::<bool>(),
     ) {
         let (freq, value) = smooth_curve(&bumps, tilt, offset, n_points);
-        let config = configs()[which].clone().with_effort(Effort::Single);
+        let reg = if regularised { Regularisation::DEFAULT } else { Regularisation::OFF };
+        let config = configs()[which].clone().with_effort(Effort::Single).with_regularisation(reg);
         let r = fit(&freq, &value, &config).unwrap();
         prop_assert!(r.errors.rms_db.is_finite());
         prop_assert!(r.errors.max_abs_db.is_finite());
         prop_assert!(r.errors.autoeq_loss.is_finite());
-        prop_assert!(r.preamp_db.is_finite());
-        prop_assert!(r.errors.autoeq_loss <= r.initial_autoeq_loss + 1e-9,
-            "{} > {}", r.errors.autoeq_loss, r.initial_autoeq_loss);
+        prop_assert!(r.preamp_db.is_finite() && r.preamp_db <= 0.0);
+        if regularised {
+            // Free gains stay within the curve's own range plus the margin.
+            let max_curve = value.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+            let margin = Regularisation::DEFAULT.gain_margin_db.unwrap_or(f64::INFINITY);
+            for f in &r.filters {
+                prop_assert!(f.gain_db.abs() <= max_curve + margin + 1e-9, "{:?}", f);
+            }
+        } else {
+            // Unregularised, the loss itself is what the optimiser lowers from the start.
+            prop_assert!(r.errors.autoeq_loss <= r.initial_autoeq_loss + 1e-9,
+                "{} > {}", r.errors.autoeq_loss, r.initial_autoeq_loss);
+        }
         for (slot, f) in config.filters.iter().zip(&r.filters) {
             prop_assert_eq!(FilterKind::from(slot.kind), f.kind);
             prop_assert!(in_range(slot.freq_hz, f.freq_hz), "{:?} {:?}", slot, f);
@@ -105,7 +117,9 @@ fn thorough_effort_is_never_worse_than_single() {
         1.0,
         300,
     );
+    // Compared on AutoEq's loss, which is the objective only without regularisation.
     for config in configs() {
+        let config = config.with_regularisation(Regularisation::OFF);
         let single = fit(&freq, &value, &config.clone().with_effort(Effort::Single)).unwrap();
         let thorough = fit(&freq, &value, &config).unwrap();
         assert!(thorough.errors.autoeq_loss <= single.errors.autoeq_loss + 1e-12);

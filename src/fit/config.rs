@@ -202,12 +202,67 @@ pub enum Effort {
     /// Greedy initialisation plus one local optimisation (AutoEq's scheme, a better optimiser).
     Single,
     /// Also grows the EQ one filter at a time, re-seeds weak filters and tries 8 jittered
-    /// restarts; the default (10 filters: roughly 50–120 ms in a release build).
+    /// restarts; the default (10 filters: roughly 40–70 ms in a release build, 100–200 ms
+    /// with free shelves).
     Thorough,
     /// As thorough with more re-seeding and 32 jittered restarts, for offline export (about
     /// three times slower, sometimes a little better).
     Exhaustive,
 }
+
+/// Regularisation that keeps the fitted filters physically sensible: a least-squares fit
+/// with many free filters otherwise finds cascades of large, wide, opposing filters whose
+/// sum follows the curve a little better but wastes headroom and amplifies coefficient
+/// rounding (see the module docs of [`crate::fit`]).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Regularisation {
+    /// Weight μ of the cancellation penalty `μ·mean_k max(0, c_k − c₀)²` added to the loss²
+    /// (mean over the 1.02 grid, 20 Hz–20 kHz), where `c_k = B_k·C_k/(B_k + C_k)` at grid
+    /// point k, `B_k` the summed response of the boosting filters and `C_k` minus that of the
+    /// cutting ones (dB): a smooth minimum of the two, the level they spend cancelling each
+    /// other. With μ = 0.01, a penalised cancellation of 1 dB at every grid point adds as much
+    /// to the loss² as an RMS error of 0.1 dB. 0 switches it off (the unregularised fit).
+    pub cancellation_weight: f64,
+    /// Cancellation `c₀` per grid point that is free of penalty, dB: the skirts of a peak and
+    /// a neighbouring dip always overlap a little, and that is no waste.
+    pub cancellation_allowance_db: f64,
+    /// When set, every free gain range is narrowed to `±(max|target| + margin)`, with
+    /// `max|target|` taken over the loss band: no single filter needs to boost or cut much
+    /// more than the curve itself does. `None` keeps the configured ranges.
+    pub gain_margin_db: Option<f64>,
+}
+
+impl Regularisation {
+    /// No regularisation: the plain least-squares fit of AutoEq's loss.
+    pub const OFF: Self = Self {
+        cancellation_weight: 0.0,
+        cancellation_allowance_db: 0.0,
+        gain_margin_db: None,
+    };
+
+    /// The default, chosen by measurement on real correction curves (see `fit` module docs).
+    pub const DEFAULT: Self = Self {
+        cancellation_weight: DEFAULT_CANCELLATION_WEIGHT,
+        cancellation_allowance_db: DEFAULT_CANCELLATION_ALLOWANCE_DB,
+        gain_margin_db: Some(DEFAULT_GAIN_MARGIN_DB),
+    };
+}
+
+impl Default for Regularisation {
+    fn default() -> Self {
+        Self::DEFAULT
+    }
+}
+
+/// Default weight μ of the cancellation penalty (see [`Regularisation`]).
+pub const DEFAULT_CANCELLATION_WEIGHT: f64 = 0.01;
+
+/// Default cancellation free of penalty, dB (see [`Regularisation`]).
+pub const DEFAULT_CANCELLATION_ALLOWANCE_DB: f64 = 0.5;
+
+/// Default margin of the curve-derived gain bound, dB (see [`Regularisation`]).
+pub const DEFAULT_GAIN_MARGIN_DB: f64 = 3.0;
 
 /// Everything the optimiser needs besides the curve.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -222,6 +277,9 @@ pub struct FitConfig {
     pub loss_max_hz: f64,
     /// How many restarts and re-seedings to try.
     pub effort: Effort,
+    /// What keeps the filters sensible (cancellation penalty, curve-derived gain bound).
+    #[serde(default)]
+    pub regularisation: Regularisation,
 }
 
 impl FitConfig {
@@ -233,6 +291,7 @@ impl FitConfig {
             loss_min_hz: autoeq_limits::LOSS_MIN_HZ,
             loss_max_hz: autoeq_limits::LOSS_MAX_HZ,
             effort: Effort::Thorough,
+            regularisation: Regularisation::DEFAULT,
         }
     }
 
@@ -304,6 +363,13 @@ impl FitConfig {
         self
     }
 
+    /// The same layout with another regularisation ([`Regularisation::OFF`] for the plain
+    /// least-squares fit).
+    pub fn with_regularisation(mut self, regularisation: Regularisation) -> Self {
+        self.regularisation = regularisation;
+        self
+    }
+
     /// The loss band (AutoEq's `min_f`/`max_f` optimizer options).
     pub fn with_loss_band(mut self, min_hz: f64, max_hz: f64) -> Self {
         self.loss_min_hz = min_hz;
@@ -355,6 +421,31 @@ impl FitConfig {
                     "need 0 < min < max, got {} and {}",
                     self.loss_min_hz, self.loss_max_hz
                 ),
+            });
+        }
+        let reg = self.regularisation;
+        if !(reg.cancellation_weight.is_finite() && reg.cancellation_weight >= 0.0) {
+            return Err(FitError::InvalidConfig {
+                field: "regularisation.cancellation_weight".into(),
+                reason: format!(
+                    "must be a finite number ≥ 0, got {}",
+                    reg.cancellation_weight
+                ),
+            });
+        }
+        let c0 = reg.cancellation_allowance_db;
+        if !(c0.is_finite() && (0.0..=MAX_ABS_GAIN_DB).contains(&c0)) {
+            return Err(FitError::InvalidConfig {
+                field: "regularisation.cancellation_allowance_db".into(),
+                reason: format!("must be within 0 … {MAX_ABS_GAIN_DB} dB, got {c0}"),
+            });
+        }
+        if let Some(m) = reg.gain_margin_db
+            && !(m.is_finite() && (0.0..=MAX_ABS_GAIN_DB).contains(&m))
+        {
+            return Err(FitError::InvalidConfig {
+                field: "regularisation.gain_margin_db".into(),
+                reason: format!("must be within 0 … {MAX_ABS_GAIN_DB} dB, got {m}"),
             });
         }
         for (i, slot) in self.filters.iter().enumerate() {

@@ -89,6 +89,10 @@ pub(crate) struct Problem {
     hi: usize,
     /// Mean of the target over the tail.
     target_tail_mean: f64,
+    /// Weight μ of the cancellation penalty (0 = off).
+    cancel_weight: f64,
+    /// Cancellation per grid point that is free of penalty, dB.
+    cancel_allowance_db: f64,
 }
 
 /// Reusable buffers for evaluations.
@@ -98,6 +102,10 @@ pub(crate) struct Workspace {
     ratio: Vec<f64>,
     /// Total response in dB per grid point.
     total: Vec<f64>,
+    /// Response of the boosting filters (gain ≥ 0) in dB per grid point.
+    boost: Vec<f64>,
+    /// Response of the cutting filters (gain < 0) in dB per grid point (≤ 0).
+    cut: Vec<f64>,
     /// Per slot: dB derivatives by `(ln f0, ln Q, gain)` per grid point.
     grad: Vec<Vec<[f64; 3]>>,
     /// Response of one penalised peaking filter.
@@ -163,6 +171,30 @@ impl Problem {
             lo,
             hi,
             target_tail_mean,
+            cancel_weight: 0.0,
+            cancel_allowance_db: 0.0,
+        }
+    }
+
+    /// The same problem with the cancellation penalty `μ·mean_k max(0, c_k − c₀)²` over the
+    /// whole grid, `c_k = B_k·C_k/(B_k + C_k)` with `B_k` the summed response of the boosting
+    /// filters and `C_k` minus that of the cutting ones at point k ([`soft_min`]): μ =
+    /// `weight` (0 switches it off), c₀ = `allowance_db`.
+    pub(crate) fn with_cancellation(mut self, weight: f64, allowance_db: f64) -> Self {
+        let usable = |v: f64| if v.is_finite() { v.max(0.0) } else { 0.0 };
+        self.cancel_weight = usable(weight);
+        self.cancel_allowance_db = usable(allowance_db);
+        self
+    }
+
+    /// The penalised cancellation at one grid point, `max(0, c − c₀)`, with its partial
+    /// derivatives by the boost level `B` and the cut level `C`.
+    fn cancellation(&self, boost_db: f64, cut_db: f64) -> (f64, f64, f64) {
+        let (c, dc_db, dc_dc) = soft_min(boost_db, -cut_db);
+        if c <= self.cancel_allowance_db {
+            (0.0, 0.0, 0.0)
+        } else {
+            (c - self.cancel_allowance_db, dc_db, dc_dc)
         }
     }
 
@@ -189,10 +221,12 @@ impl Problem {
         Workspace {
             ratio: vec![1.0; n],
             total: vec![0.0; n],
+            boost: vec![0.0; n],
+            cut: vec![0.0; n],
             grad: vec![vec![[0.0; 3]; n]; self.slots.len()],
             fr: vec![0.0; n],
-            jac: vec![0.0; rows * self.free.len()],
-            resid: vec![0.0; rows],
+            jac: vec![0.0; (rows + n) * self.free.len()],
+            resid: vec![0.0; rows + n],
         }
     }
 
@@ -259,29 +293,51 @@ impl Problem {
         FilterPoly::design(kind, c[0].exp(), c[1].exp(), c[2], self.sample_rate_hz)
     }
 
-    /// Sums the filters' responses into `ws.total` (and their derivatives into `ws.grad`),
-    /// taking one logarithm per point for every [`RATIO_GROUP`] filters.
+    /// Sums the filters' responses into `ws.total`, the boosting ones (gain ≥ 0) into
+    /// `ws.boost` and the cutting ones into `ws.cut` (and their derivatives into `ws.grad`),
+    /// taking one logarithm per point for every [`RATIO_GROUP`] filters of one sign.
     fn total_response(&self, coords: &[Coords], ws: &mut Workspace, with_gradient: bool) {
-        ws.total.iter_mut().for_each(|t| *t = 0.0);
-        let ids: Vec<usize> = (0..self.slots.len()).collect();
-        for group in ids.chunks(RATIO_GROUP) {
-            ws.ratio.iter_mut().for_each(|r| *r = 1.0);
-            for &s in group {
-                let poly = self.design(s, &coords[s]);
-                if with_gradient {
-                    poly.multiply_power_ratio_with_gradient(
-                        &self.phi,
-                        &mut ws.ratio,
-                        &mut ws.grad[s],
-                    );
-                } else {
-                    poly.multiply_power_ratio(&self.phi, &mut ws.ratio);
+        for (boosting, out) in [(true, &mut ws.boost), (false, &mut ws.cut)] {
+            out.iter_mut().for_each(|t| *t = 0.0);
+            let ids: Vec<usize> = (0..self.slots.len())
+                .filter(|&s| (coords[s][2] >= 0.0) == boosting)
+                .collect();
+            for group in ids.chunks(RATIO_GROUP) {
+                ws.ratio.iter_mut().for_each(|r| *r = 1.0);
+                for &s in group {
+                    let poly = self.design(s, &coords[s]);
+                    if with_gradient {
+                        poly.multiply_power_ratio_with_gradient(
+                            &self.phi,
+                            &mut ws.ratio,
+                            &mut ws.grad[s],
+                        );
+                    } else {
+                        poly.multiply_power_ratio(&self.phi, &mut ws.ratio);
+                    }
+                }
+                for (t, r) in out.iter_mut().zip(&ws.ratio) {
+                    *t += DB_PER_NEPER_POWER * r.ln();
                 }
             }
-            for (t, r) in ws.total.iter_mut().zip(&ws.ratio) {
-                *t += DB_PER_NEPER_POWER * r.ln();
-            }
         }
+        for ((t, b), c) in ws.total.iter_mut().zip(&ws.boost).zip(&ws.cut) {
+            *t = b + c;
+        }
+    }
+
+    /// The cancellation penalty `μ·mean_k c_k²` for the boost/cut split in `ws`.
+    fn cancellation_cost(&self, ws: &Workspace) -> f64 {
+        if self.cancel_weight == 0.0 || ws.boost.is_empty() {
+            return 0.0;
+        }
+        let sum: f64 = ws
+            .boost
+            .iter()
+            .zip(&ws.cut)
+            .map(|(&b, &c)| self.cancellation(b, c).0.powi(2))
+            .sum();
+        self.cancel_weight * sum / ws.boost.len() as f64
     }
 
     /// The MSE part of the loss for a total response on the grid.
@@ -327,7 +383,7 @@ impl Problem {
     /// Loss² (AutoEq's loss squared) at `coords`.
     pub(crate) fn cost(&self, coords: &[Coords], ws: &mut Workspace) -> f64 {
         self.total_response(coords, ws, false);
-        let mut cost = self.data_cost(&ws.total);
+        let mut cost = self.data_cost(&ws.total) + self.cancellation_cost(ws);
         let n = self.len() as f64;
         for (s, slot) in self.slots.iter().enumerate() {
             if slot.kind == FitKind::Peaking {
@@ -351,9 +407,12 @@ impl Problem {
         let mut gradient = vec![0.0; p];
         let mut hessian = vec![0.0; p * p];
 
-        // Data residuals and their Jacobian, column by column.
+        // Data residuals and their Jacobian, column by column (stride `stride`), followed
+        // by the rows of the cancellation penalty that are not negligible.
         let rows = self.data_rows();
+        let stride = rows + n;
         let m = self.hi.saturating_sub(self.lo);
+        let mut used = 0;
         if rows > 0 && m > 0 {
             let inv_sqrt_m = 1.0 / (m as f64).sqrt();
             let split = self.i_tail.clamp(self.lo, self.hi);
@@ -373,7 +432,7 @@ impl Problem {
                 ws.resid[below] = (self.target_tail_mean - resp_mean) * scale;
             }
             for (k, fp) in self.free.iter().enumerate() {
-                let col = &mut ws.jac[k * rows..(k + 1) * rows];
+                let col = &mut ws.jac[k * stride..k * stride + rows];
                 let g = &ws.grad[fp.slot];
                 for (j, i) in col.iter_mut().zip(self.lo..split) {
                     *j = -g[i][fp.coord] * inv_sqrt_m;
@@ -384,12 +443,38 @@ impl Problem {
                     col[below] = -mean_d * scale;
                 }
             }
-            let resid = &ws.resid[..rows];
+            used = rows;
+        }
+        if self.cancel_weight > 0.0 && n > 0 {
+            cost += self.cancellation_cost(ws);
+            // e_k = √(μ/n)·(c_k − c₀) with c = B·C/(B + C), B the boost group's dB, C = −(the
+            // cut group's dB): de_k = √(μ/n)·(∂c/∂B·dB − ∂c/∂C·dcut).
+            let scale = (self.cancel_weight / n as f64).sqrt();
+            for i in 0..n {
+                let (c, dc_db, dc_dc) = self.cancellation(ws.boost[i], ws.cut[i]);
+                if c < CANCEL_ROW_MIN_DB {
+                    continue;
+                }
+                ws.resid[used] = scale * c;
+                for (k, fp) in self.free.iter().enumerate() {
+                    let d = ws.grad[fp.slot][i][fp.coord];
+                    let w = if coords[fp.slot][2] >= 0.0 {
+                        dc_db
+                    } else {
+                        -dc_dc
+                    };
+                    ws.jac[k * stride + used] = scale * w * d;
+                }
+                used += 1;
+            }
+        }
+        if used > 0 {
+            let resid = &ws.resid[..used];
             for a in 0..p {
-                let col_a = &ws.jac[a * rows..(a + 1) * rows];
+                let col_a = &ws.jac[a * stride..a * stride + used];
                 gradient[a] = dot(col_a, resid);
                 for b in a..p {
-                    let v = dot(col_a, &ws.jac[b * rows..(b + 1) * rows]);
+                    let v = dot(col_a, &ws.jac[b * stride..b * stride + used]);
                     hessian[a * p + b] = v;
                     hessian[b * p + a] = v;
                 }
@@ -448,6 +533,23 @@ impl Problem {
             hessian,
         }
     }
+}
+
+/// Below this penalised cancellation (dB) a grid point's row is left out of the normal
+/// equations: its share of the cost is < μ·1e-8/n, and its derivatives vanish with it.
+const CANCEL_ROW_MIN_DB: f64 = 1e-4;
+
+/// The smooth minimum `c = b·c/(b + c)` of two non-negative levels (negative inputs count as
+/// 0) with its partial derivatives `(c, ∂c/∂b, ∂c/∂c)`: 0 when either is 0, `min/2` when they
+/// are equal, the smaller one when they differ a lot.
+fn soft_min(b: f64, c: f64) -> (f64, f64, f64) {
+    let (b, c) = (b.max(0.0), c.max(0.0));
+    let sum = b + c;
+    if b == 0.0 || c == 0.0 || !sum.is_finite() {
+        return (0.0, 0.0, 0.0);
+    }
+    let inv = 1.0 / (sum * sum);
+    (b * c / sum, c * c * inv, b * b * inv)
 }
 
 /// Dot product with four independent partial sums, which the compiler can vectorise.
@@ -612,6 +714,104 @@ mod tests {
             for b in 0..p {
                 assert_eq!(ne.hessian[a * p + b], ne.hessian[b * p + a]);
             }
+        }
+    }
+
+    /// Coordinates with boosts and cuts overlapping, inside every limit of the 8 + 2 layout.
+    fn opposing_coords() -> Vec<Coords> {
+        vec![
+            Problem::to_coords(105.0, 0.7, 4.0),
+            Problem::to_coords(10_000.0, 0.7, -3.0),
+            Problem::to_coords(80.0, 1.0, -5.0),
+            Problem::to_coords(300.0, 0.6, 6.0),
+            Problem::to_coords(450.0, 1.5, -4.0),
+            Problem::to_coords(2_000.0, 0.5, 8.0),
+            Problem::to_coords(2_600.0, 2.0, -7.0),
+            Problem::to_coords(5_000.0, 3.0, 2.0),
+            Problem::to_coords(7_000.0, 1.2, -3.5),
+            Problem::to_coords(9_000.0, 4.0, 1.5),
+        ]
+    }
+
+    #[test]
+    fn soft_min_is_a_smooth_minimum() {
+        assert_eq!(soft_min(0.0, 5.0), (0.0, 0.0, 0.0));
+        assert_eq!(soft_min(5.0, -1.0), (0.0, 0.0, 0.0));
+        assert_eq!(soft_min(4.0, 4.0).0, 2.0);
+        // Far apart: close to the smaller one; always between min/2 and min.
+        assert!((soft_min(100.0, 1.0).0 - 1.0).abs() < 0.011);
+        for (b, c) in [(1.0, 2.0), (3.0, 0.5), (7.0, 7.5)] {
+            let (v, db, dc) = soft_min(b, c);
+            assert!(v <= b.min(c) && v >= 0.5 * b.min(c));
+            let h = 1e-6;
+            let fd_b = (soft_min(b + h, c).0 - soft_min(b - h, c).0) / (2.0 * h);
+            let fd_c = (soft_min(b, c + h).0 - soft_min(b, c - h).0) / (2.0 * h);
+            assert!((fd_b - db).abs() < 1e-6 && (fd_c - dc).abs() < 1e-6);
+        }
+    }
+
+    #[test]
+    fn cancellation_cost_matches_an_independent_sum() {
+        let config = FitConfig::autoeq_8_peaking_with_shelves();
+        let target = |f: f64| 2.0 * (f / 1000.0).log2().cos();
+        let plain = problem(target, &config);
+        let (mu, c0) = (0.3, 0.5);
+        let reg = problem(target, &config).with_cancellation(mu, c0);
+        let coords = opposing_coords();
+        let mut ws = plain.workspace();
+        let extra = reg.cost(&coords, &mut ws) - plain.cost(&coords, &mut ws);
+
+        let filters = plain.filters(&coords);
+        let (boost, cut): (Vec<FilterSpec>, Vec<FilterSpec>) =
+            filters.iter().partition(|f| f.gain_db >= 0.0);
+        let n = plain.grid_hz.len();
+        let want = mu / n as f64
+            * plain
+                .grid_hz
+                .iter()
+                .map(|&f| {
+                    let b = crate::dsp::biquad::cascade_magnitude_db(&boost, f, 44_100.0);
+                    let c = -crate::dsp::biquad::cascade_magnitude_db(&cut, f, 44_100.0);
+                    let soft = if b > 0.0 && c > 0.0 {
+                        b * c / (b + c)
+                    } else {
+                        0.0
+                    };
+                    (soft - c0).max(0.0).powi(2)
+                })
+                .sum::<f64>();
+        assert!(want > 0.1, "the coordinates must cancel: {want}");
+        assert!((extra - want).abs() < 1e-9 * want, "{extra} vs {want}");
+        // Switched off, or a large allowance: no penalty.
+        let off = problem(target, &config).with_cancellation(0.0, 0.0);
+        assert_eq!(off.cost(&coords, &mut ws), plain.cost(&coords, &mut ws));
+        let lenient = problem(target, &config).with_cancellation(mu, 50.0);
+        assert_eq!(lenient.cost(&coords, &mut ws), plain.cost(&coords, &mut ws));
+    }
+
+    #[test]
+    fn gradient_with_cancellation_matches_finite_differences() {
+        let config = FitConfig::autoeq_8_peaking_with_shelves();
+        let pr = problem(|f| 3.0 * (f / 500.0).log2().sin(), &config).with_cancellation(0.2, 0.5);
+        let coords = opposing_coords();
+        let mut ws = pr.workspace();
+        let ne = pr.normal_equations(&coords, &mut ws);
+        assert!((ne.cost - pr.cost(&coords, &mut ws)).abs() < 1e-12 * ne.cost);
+        let x = pr.free_values(&coords);
+        for k in 0..x.len() {
+            let h = 1e-5;
+            let mut xp = x.clone();
+            let mut xm = x.clone();
+            xp[k] += h;
+            xm[k] -= h;
+            let cp = pr.cost(&pr.coords(&coords, &xp), &mut ws);
+            let cm = pr.cost(&pr.coords(&coords, &xm), &mut ws);
+            let fd = (cp - cm) / (2.0 * h);
+            let an = 2.0 * ne.gradient[k];
+            assert!(
+                (fd - an).abs() < 1e-5 * (1.0 + fd.abs()),
+                "param {k}: analytic {an} vs fd {fd}"
+            );
         }
     }
 }
