@@ -3,62 +3,11 @@
 //! metric. Reads `../shared/data/autoeq/results` at run time (never copied into the
 //! repository); skipped with a message when that folder is missing.
 
-use refcan::dsp::biquad::{FilterKind, FilterSpec};
+mod autoeq_data;
+
+use autoeq_data::{read_equalization, read_filters, results_dir};
 use refcan::fit::{self, FitConfig, FitErrors};
-use std::path::{Path, PathBuf};
-
-fn results_dir() -> PathBuf {
-    let shared = std::env::var("REFCAN_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared"));
-    shared.join("data/autoeq/results")
-}
-
-/// `frequency` and `equalization` columns of an AutoEq result CSV.
-fn read_equalization(path: &Path) -> (Vec<f64>, Vec<f64>) {
-    let text = std::fs::read_to_string(path).unwrap_or_default();
-    let mut lines = text.lines();
-    let header: Vec<&str> = lines.next().unwrap_or_default().split(',').collect();
-    let fi = header.iter().position(|h| *h == "frequency");
-    let ei = header.iter().position(|h| *h == "equalization");
-    let (Some(fi), Some(ei)) = (fi, ei) else {
-        panic!("{}: no frequency/equalization columns", path.display());
-    };
-    lines
-        .filter_map(|l| {
-            let c: Vec<&str> = l.split(',').collect();
-            Some((
-                c.get(fi)?.parse::<f64>().ok()?,
-                c.get(ei)?.parse::<f64>().ok()?,
-            ))
-        })
-        .unzip()
-}
-
-/// The filters of a ParametricEQ.txt (`Filter n: ON PK|LSC|HSC Fc … Hz Gain … dB Q …`).
-fn read_filters(path: &Path) -> Vec<FilterSpec> {
-    let text = std::fs::read_to_string(path).unwrap_or_default();
-    text.lines()
-        .filter_map(|line| {
-            let t: Vec<&str> = line.split_whitespace().collect();
-            let num = |key: &str| -> Option<f64> {
-                t.get(t.iter().position(|w| *w == key)? + 1)?.parse().ok()
-            };
-            let kind = match *t.get(3)? {
-                "PK" => FilterKind::Peaking,
-                "LSC" => FilterKind::LowShelf,
-                "HSC" => FilterKind::HighShelf,
-                _ => return None,
-            };
-            Some(FilterSpec {
-                kind,
-                freq_hz: num("Fc")?,
-                q: num("Q")?,
-                gain_db: num("Gain")?,
-            })
-        })
-        .collect()
-}
+use std::path::Path;
 
 fn assert_better(what: &str, ours: FitErrors, theirs: FitErrors) {
     println!(

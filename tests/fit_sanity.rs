@@ -20,39 +20,13 @@
 //!   ParametricEQ.txt prints them (1 Hz, 0.1 dB, Q 0.01) and designing them at 48 or 96 kHz
 //!   instead of 44.1 kHz adds little error.
 
+mod autoeq_data;
+
+use autoeq_data::{read_equalization, results_dir};
 use refcan::dsp::biquad::{FilterSpec, cascade_magnitude_db};
 use refcan::fit::{self, FitConfig, FitResult, Regularisation, Shelves};
-use std::path::{Path, PathBuf};
 
 const FS: f64 = 44_100.0;
-
-fn results_dir() -> PathBuf {
-    let shared = std::env::var("REFCAN_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared"));
-    shared.join("data/autoeq/results")
-}
-
-/// `frequency` and `equalization` columns of an AutoEq result CSV.
-fn read_equalization(path: &Path) -> (Vec<f64>, Vec<f64>) {
-    let text = std::fs::read_to_string(path).unwrap_or_default();
-    let mut lines = text.lines();
-    let header: Vec<&str> = lines.next().unwrap_or_default().split(',').collect();
-    let fi = header.iter().position(|h| *h == "frequency");
-    let ei = header.iter().position(|h| *h == "equalization");
-    let (Some(fi), Some(ei)) = (fi, ei) else {
-        panic!("{}: no frequency/equalization columns", path.display());
-    };
-    lines
-        .filter_map(|l| {
-            let c: Vec<&str> = l.split(',').collect();
-            Some((
-                c.get(fi)?.parse::<f64>().ok()?,
-                c.get(ei)?.parse::<f64>().ok()?,
-            ))
-        })
-        .unzip()
-}
 
 /// The largest level AutoEq's loss follows: max |curve| over 20 Hz–10 kHz, or |mean| above.
 fn level_asked_db(freq: &[f64], eq: &[f64]) -> f64 {
