@@ -178,6 +178,8 @@ struct PlotArgs {
 enum CliError {
     Input(String),
     Output(String),
+    /// Bad input whose messages were already printed (one line each).
+    Reported,
 }
 
 impl CliError {
@@ -209,6 +211,7 @@ fn main() -> ExitCode {
             eprintln!("refcan: {msg}");
             ExitCode::from(2)
         }
+        Err(CliError::Reported) => ExitCode::from(2),
         Err(CliError::Output(msg)) => {
             eprintln!("refcan: {msg}");
             ExitCode::from(1)
