@@ -226,10 +226,7 @@ fn info(files: &[PathBuf]) -> Result<(), CliError> {
             Ok(imported) => print_info(path, &imported),
             Err(e) => {
                 eprintln!("refcan: {e}");
-                failed = Some(CliError::Input(format!(
-                    "{} could not be read",
-                    path.display()
-                )));
+                failed = Some(CliError::Reported);
             }
         }
     }
