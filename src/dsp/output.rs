@@ -14,6 +14,8 @@ pub const SWITCH_FADE_MS: f32 = 10.0;
 pub struct OutputStage {
     bypass: Ramp,
     mono: Ramp,
+    /// The last trim converted to a linear gain, so a steady trim costs no `powf` per sample.
+    trim_cache: (f32, f32),
 }
 
 impl Default for OutputStage {
@@ -29,6 +31,7 @@ impl OutputStage {
         Self {
             bypass: Ramp::new(false, len),
             mono: Ramp::new(false, len),
+            trim_cache: (0.0, 1.0),
         }
     }
 
@@ -71,7 +74,7 @@ impl OutputStage {
                         right[i] = dry_r;
                         continue;
                     }
-                    let gain = db_to_gain(trim_db[i]);
+                    let gain = self.trim_gain(trim_db[i]);
                     let mid = 0.5 * (dry_l + dry_r);
                     let wet_l = gain * ((1.0 - m) * dry_l + m * mid);
                     let wet_r = gain * ((1.0 - m) * dry_r + m * mid);
@@ -97,6 +100,17 @@ impl OutputStage {
                 }
             }
         }
+    }
+}
+
+impl OutputStage {
+    /// Linear gain of `db`, recomputed only when the trim moves.
+    #[inline]
+    fn trim_gain(&mut self, db: f32) -> f32 {
+        if db != self.trim_cache.0 {
+            self.trim_cache = (db, db_to_gain(db));
+        }
+        self.trim_cache.1
     }
 }
 
