@@ -42,6 +42,7 @@ use refcan::dsp::biquad::{FilterKind, FilterSpec, cascade_magnitude_db};
 use refcan::fit::{self, FitConfig, FitErrors, Regularisation, Shelves};
 use refcan::headphone::HeadphoneProfile;
 use refcan::io::ImportOptions;
+use refcan::io::export::rounded_like_autoeq;
 use refcan::presets::PresetLibrary;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -141,19 +142,6 @@ fn write_parametric_eq(filters: &[FilterSpec], preamp_db: f64) -> String {
         );
     }
     s
-}
-
-/// Rounds filters the way ParametricEQ.txt stores them (Fc 1 Hz, gain 0.1 dB, Q 0.01).
-fn rounded(filters: &[FilterSpec]) -> Vec<FilterSpec> {
-    filters
-        .iter()
-        .map(|f| FilterSpec {
-            freq_hz: f.freq_hz.round(),
-            gain_db: (f.gain_db * 10.0).round() / 10.0,
-            q: (f.q * 100.0).round() / 100.0,
-            ..*f
-        })
-        .collect()
 }
 
 // ---- A simple AutoEq-like equalisation recipe for the synthetic cases ----
@@ -544,7 +532,7 @@ fn fit_ours(case: &Case, rows: &mut Vec<Row>, write_dir: Option<&Path>) -> Resul
                 time_ms: Some(ms),
             });
             if who == OURS {
-                let filters = rounded(&r.filters);
+                let filters = rounded_like_autoeq(&r.filters);
                 let e =
                     fit::evaluate(&case.freq, &case.eq, &filters, FS).map_err(|e| e.to_string())?;
                 rows.push(Row {

@@ -25,6 +25,7 @@ mod autoeq_data;
 use autoeq_data::{read_equalization, results_dir};
 use refcan::dsp::biquad::{FilterSpec, cascade_magnitude_db};
 use refcan::fit::{self, FitConfig, FitResult, Regularisation, Shelves};
+use refcan::io::export::rounded_like_autoeq;
 
 const FS: f64 = 44_100.0;
 
@@ -80,19 +81,6 @@ fn self_cancellation_db(filters: &[FilterSpec]) -> f64 {
         .fold(0.0, f64::max)
 }
 
-/// Rounded the way ParametricEQ.txt prints filters (Fc 1 Hz, gain 0.1 dB, Q 0.01).
-fn rounded(filters: &[FilterSpec]) -> Vec<FilterSpec> {
-    filters
-        .iter()
-        .map(|f| FilterSpec {
-            freq_hz: f.freq_hz.round(),
-            gain_db: (f.gain_db * 10.0).round() / 10.0,
-            q: (f.q * 100.0).round() / 100.0,
-            ..*f
-        })
-        .collect()
-}
-
 struct Checked {
     max_gain: f64,
     pairs: usize,
@@ -113,7 +101,7 @@ fn check(freq: &[f64], eq: &[f64], r: &FitResult) -> Checked {
         pairs: opposing_pairs(&r.filters).len(),
         cancel: self_cancellation_db(&r.filters),
         rms: r.errors.rms_db,
-        rms_rounded: e(&rounded(&r.filters), FS),
+        rms_rounded: e(&rounded_like_autoeq(&r.filters), FS),
         rms_96k: e(&r.filters, 96_000.0).max(e(&r.filters, 48_000.0)),
     }
 }

@@ -590,6 +590,31 @@ mod tests {
         )
     }
 
+    /// Central differences of the cost against the analytic gradient: d(Σe²)/dx = 2 Jᵀe.
+    fn assert_gradient_matches_finite_differences(
+        pr: &Problem,
+        coords: &[Coords],
+        gradient: &[f64],
+        ws: &mut Workspace,
+    ) {
+        let x = pr.free_values(coords);
+        for k in 0..x.len() {
+            let h = 1e-5;
+            let mut xp = x.clone();
+            let mut xm = x.clone();
+            xp[k] += h;
+            xm[k] -= h;
+            let cp = pr.cost(&pr.coords(coords, &xp), ws);
+            let cm = pr.cost(&pr.coords(coords, &xm), ws);
+            let fd = (cp - cm) / (2.0 * h);
+            let an = 2.0 * gradient[k];
+            assert!(
+                (fd - an).abs() < 1e-5 * (1.0 + fd.abs()),
+                "param {k}: analytic {an} vs fd {fd}"
+            );
+        }
+    }
+
     fn some_coords(n: usize) -> Vec<Coords> {
         (0..n)
             .map(|j| {
@@ -691,22 +716,7 @@ mod tests {
         let mut ws = pr.workspace();
         let ne = pr.normal_equations(&coords, &mut ws);
         let x = pr.free_values(&coords);
-        for k in 0..x.len() {
-            let h = 1e-5;
-            let mut xp = x.clone();
-            let mut xm = x.clone();
-            xp[k] += h;
-            xm[k] -= h;
-            let cp = pr.cost(&pr.coords(&coords, &xp), &mut ws);
-            let cm = pr.cost(&pr.coords(&coords, &xm), &mut ws);
-            // d(Σe²)/dx = 2 Jᵀe.
-            let fd = (cp - cm) / (2.0 * h);
-            let an = 2.0 * ne.gradient[k];
-            assert!(
-                (fd - an).abs() < 1e-5 * (1.0 + fd.abs()),
-                "param {k}: analytic {an} vs fd {fd}"
-            );
-        }
+        assert_gradient_matches_finite_differences(&pr, &coords, &ne.gradient, &mut ws);
         // JᵀJ is symmetric positive semi-definite on its diagonal.
         let p = x.len();
         for a in 0..p {
@@ -797,21 +807,6 @@ mod tests {
         let mut ws = pr.workspace();
         let ne = pr.normal_equations(&coords, &mut ws);
         assert!((ne.cost - pr.cost(&coords, &mut ws)).abs() < 1e-12 * ne.cost);
-        let x = pr.free_values(&coords);
-        for k in 0..x.len() {
-            let h = 1e-5;
-            let mut xp = x.clone();
-            let mut xm = x.clone();
-            xp[k] += h;
-            xm[k] -= h;
-            let cp = pr.cost(&pr.coords(&coords, &xp), &mut ws);
-            let cm = pr.cost(&pr.coords(&coords, &xm), &mut ws);
-            let fd = (cp - cm) / (2.0 * h);
-            let an = 2.0 * ne.gradient[k];
-            assert!(
-                (fd - an).abs() < 1e-5 * (1.0 + fd.abs()),
-                "param {k}: analytic {an} vs fd {fd}"
-            );
-        }
+        assert_gradient_matches_finite_differences(&pr, &coords, &ne.gradient, &mut ws);
     }
 }

@@ -137,16 +137,24 @@ enum ExportFormat {
     Camilladsp,
 }
 
+/// Which simulations to add to the curves or the plot.
 #[derive(Args)]
-struct CurvesArgs {
-    #[command(flatten)]
-    chain: ChainArgs,
-    /// Simulation ids to include (`refcan simulations`), or `all`.
+struct SimArgs {
+    /// Simulation ids (`refcan simulations`), or `all`; repeat for several. In a CSV the
+    /// column is ΔS (level-matched); in a plot, the target as heard through the device.
     #[arg(long = "simulation", value_name = "ID")]
     simulations: Vec<String>,
     /// Another headphone's measurement to "listen through" (ΔS = H_other − T_ref).
     #[arg(long, value_name = "FILE")]
     other: Option<PathBuf>,
+}
+
+#[derive(Args)]
+struct CurvesArgs {
+    #[command(flatten)]
+    chain: ChainArgs,
+    #[command(flatten)]
+    sims: SimArgs,
     /// Output CSV file.
     #[arg(short, long, value_name = "FILE")]
     output: PathBuf,
@@ -156,12 +164,8 @@ struct CurvesArgs {
 struct PlotArgs {
     #[command(flatten)]
     chain: ChainArgs,
-    /// Simulation ids to draw as heard through the chain (`refcan simulations`), or `all`.
-    #[arg(long = "simulation", value_name = "ID")]
-    simulations: Vec<String>,
-    /// Another headphone's measurement to "listen through".
-    #[arg(long, value_name = "FILE")]
-    other: Option<PathBuf>,
+    #[command(flatten)]
+    sims: SimArgs,
     /// Image width in pixels.
     #[arg(long, default_value_t = 1280)]
     width: u32,
@@ -545,16 +549,15 @@ struct SimCurve {
 
 /// The simulations the user asked for, plus "other headphone", level-matched.
 fn simulation_curves(
-    ids: &[String],
-    other: Option<&Path>,
+    args: &SimArgs,
     chain: &Chain,
     library: &PresetLibrary,
 ) -> Result<Vec<SimCurve>, CliError> {
     let mut deltas = Vec::new();
-    let wanted: Vec<String> = if ids.iter().any(|i| i == "all") {
+    let wanted: Vec<String> = if args.simulations.iter().any(|i| i == "all") {
         library.simulations.iter().map(|s| s.id.clone()).collect()
     } else {
-        ids.to_vec()
+        args.simulations.clone()
     };
     for id in &wanted {
         let preset = library.simulation(id).ok_or_else(|| {
@@ -566,7 +569,7 @@ fn simulation_curves(
         })?;
         deltas.push((preset.id.clone(), preset.name.clone(), preset.delta()));
     }
-    if let Some(path) = other {
+    if let Some(path) = args.other.as_deref() {
         let h_other = import_curve(path, &ImportOptions::default()).map_err(CliError::input)?;
         let name = path
             .file_stem()
@@ -650,7 +653,7 @@ fn collect_curves(chain: &Chain, sims: &[SimCurve], heard: bool) -> Vec<NamedCur
 fn curves(args: &CurvesArgs) -> Result<(), CliError> {
     let library = PresetLibrary::load();
     let chain = Chain::build(&args.chain, &library)?;
-    let sims = simulation_curves(&args.simulations, args.other.as_deref(), &chain, &library)?;
+    let sims = simulation_curves(&args.sims, &chain, &library)?;
     let columns = collect_curves(&chain, &sims, false);
     let mut csv = String::from("frequency");
     for c in &columns {
@@ -681,7 +684,7 @@ fn curves(args: &CurvesArgs) -> Result<(), CliError> {
 fn plot_command(args: &PlotArgs) -> Result<(), CliError> {
     let library = PresetLibrary::load();
     let chain = Chain::build(&args.chain, &library)?;
-    let sims = simulation_curves(&args.simulations, args.other.as_deref(), &chain, &library)?;
+    let sims = simulation_curves(&args.sims, &chain, &library)?;
     let curves = collect_curves(&chain, &sims, true);
     let title = format!(
         "{} corrected to {}",

@@ -15,7 +15,7 @@ mod parametric;
 
 pub use camilladsp::{CamillaOptions, CamillaSyntax, camilladsp_yaml, camilladsp_yaml_stereo};
 pub use graphic::{GRAPHIC_EQ_STEP, GraphicEqOptions, graphic_eq_frequencies, graphic_eq_txt};
-pub use parametric::{parametric_eq_txt, parametric_eq_txt_stereo};
+pub use parametric::{parametric_eq_txt, parametric_eq_txt_stereo, rounded_like_autoeq};
 
 use crate::dsp::biquad::FilterSpec;
 

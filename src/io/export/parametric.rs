@@ -55,6 +55,20 @@ fn write_filters(out: &mut String, filters: &[FilterSpec]) {
     }
 }
 
+/// The filters as AutoEq's ParametricEQ.txt stores them (Fc to 1 Hz, gain to 0.1 dB, Q to
+/// 0.01): what a user of AutoEq's files actually runs, for like-for-like comparisons.
+pub fn rounded_like_autoeq(filters: &[FilterSpec]) -> Vec<FilterSpec> {
+    filters
+        .iter()
+        .map(|f| FilterSpec {
+            freq_hz: f.freq_hz.round(),
+            gain_db: (f.gain_db * 10.0).round() / 10.0,
+            q: (f.q * 100.0).round() / 100.0,
+            ..*f
+        })
+        .collect()
+}
+
 /// `ParametricEQ.txt` text for one EQ used on both channels.
 pub fn parametric_eq_txt(eq: &ParametricEq) -> Result<String, ExportError> {
     validate(eq.preamp_db, &eq.filters)?;
