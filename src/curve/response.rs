@@ -1,7 +1,9 @@
 //! [`Response`]: a magnitude curve in dB on the fixed log grid, with AutoEq-style verbs.
 
 use super::CENTER_HZ;
-use super::grid::{GRID_LEN, GRID_MAX_HZ, GRID_MIN_HZ, fractional_index, grid_hz};
+use super::grid::{
+    GRID_LEN, GRID_MAX_HZ, GRID_MIN_HZ, fractional_index, grid_hz, interpolate_log_f,
+};
 use super::smoothing::Smoothing;
 use crate::dsp::biquad::{FilterSpec, cascade_magnitude_db};
 use std::ops::{Add, Neg, Sub};
@@ -139,7 +141,7 @@ impl Response {
         }
         let gains = grid_hz()
             .iter()
-            .map(|&f| interpolate_log(freq_hz, gain_db, f))
+            .map(|&f| interpolate_log_f(freq_hz, gain_db, f))
             .collect();
         Ok(Self::from_raw(gains, (min_hz, max_hz)))
     }
@@ -307,31 +309,6 @@ fn sanitize(g: f64) -> f64 {
     } else {
         0.0
     }
-}
-
-/// Linear interpolation in log10 f over validated points (strictly increasing, ≥ 2 points),
-/// held constant outside them.
-fn interpolate_log(freq_hz: &[f64], gain_db: &[f64], f: f64) -> f64 {
-    let n = freq_hz.len().min(gain_db.len());
-    if n == 0 {
-        return 0.0;
-    }
-    if f <= freq_hz[0] {
-        return gain_db[0];
-    }
-    if f >= freq_hz[n - 1] {
-        return gain_db[n - 1];
-    }
-    // First index whose frequency exceeds f; 1 ≤ hi ≤ n − 1 by the checks above.
-    let hi = freq_hz[..n].partition_point(|&x| x <= f).clamp(1, n - 1);
-    let lo = hi - 1;
-    let (l0, l1) = (freq_hz[lo].log10(), freq_hz[hi].log10());
-    let span = l1 - l0;
-    if span.is_nan() || span <= 0.0 {
-        return gain_db[lo];
-    }
-    let t = (f.log10() - l0) / span;
-    gain_db[lo] + t * (gain_db[hi] - gain_db[lo])
 }
 
 impl Add for &Response {

@@ -39,29 +39,7 @@ impl Curve {
     }
 }
 
-/// Linear interpolation of `db` in `ln f`, end values held. `freq_hz` must be increasing.
-pub(crate) fn interpolate_log(freq_hz: &[f64], db: &[f64], at_hz: f64) -> f64 {
-    let n = freq_hz.len().min(db.len());
-    if n == 0 {
-        return 0.0;
-    }
-    let (first_f, first_db) = (freq_hz[0], db[0]);
-    let (last_f, last_db) = (freq_hz[n - 1], db[n - 1]);
-    if at_hz.is_nan() || at_hz <= first_f {
-        return first_db;
-    }
-    if at_hz >= last_f || n == 1 {
-        return last_db;
-    }
-    // First index whose frequency is >= at_hz; 1 <= hi < n here.
-    let hi = freq_hz[..n].partition_point(|&f| f < at_hz).clamp(1, n - 1);
-    let (f0, f1, d0, d1) = (freq_hz[hi - 1], freq_hz[hi], db[hi - 1], db[hi]);
-    if d0 == d1 {
-        return d0;
-    }
-    let t = (at_hz / f0).ln() / (f1 / f0).ln();
-    d0 + t * (d1 - d0)
-}
+pub(crate) use crate::curve::grid::interpolate_log_f as interpolate_log;
 
 /// Per-channel curves: one curve for both channels, or a left/right pair.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
