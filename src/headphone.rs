@@ -112,7 +112,7 @@ impl HeadphoneProfile {
                 Ok(correct_profile(target, &measurement, settings))
             }
             HeadphoneData::Eq(eq) => {
-                let channel_curve = |channel: io::Channel| -> Result<Response, ProfileError> {
+                let channel_curve = |channel: Channel| -> Result<Response, ProfileError> {
                     let grid = curve::grid_hz();
                     let preamp = eq.preamp_db(channel);
                     let values: Vec<f64> = eq
@@ -130,11 +130,11 @@ impl HeadphoneProfile {
                 };
                 if eq.is_stereo() {
                     Ok(Profile::stereo(
-                        channel_curve(io::Channel::Left)?,
-                        channel_curve(io::Channel::Right)?,
+                        channel_curve(Channel::Left)?,
+                        channel_curve(Channel::Right)?,
                     ))
                 } else {
-                    Ok(Profile::mono(channel_curve(io::Channel::Left)?))
+                    Ok(Profile::mono(channel_curve(Channel::Left)?))
                 }
             }
         }

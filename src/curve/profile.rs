@@ -1,9 +1,10 @@
 //! Per-channel curves: one curve for both ears, or separate left and right curves.
 
 use super::response::Response;
+use serde::{Deserialize, Serialize};
 
-/// Which ear a curve belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Which ear a curve, filter or EQ stage belongs to (shared by the importers and the core).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Channel {
     /// Left ear (also the only curve of a mono profile).
     Left,

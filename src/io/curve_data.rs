@@ -12,14 +12,7 @@ pub const BAND_HIGH_HZ: f64 = 20_000.0;
 /// pass; values beyond this are corrupt data, not a measurement.
 pub const MAX_ABS_DB: f64 = 200.0;
 
-/// An audio channel of a stereo profile.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum Channel {
-    /// Left.
-    Left,
-    /// Right.
-    Right,
-}
+pub use crate::curve::Channel;
 
 /// A magnitude response as points: strictly increasing `freq_hz` (> 0) and finite `db`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -252,8 +252,8 @@ fn print_info(path: &Path, imported: &io::Imported) {
             if c.columns.len() > 2 {
                 println!("  columns:  {}", c.columns.join(", "));
             }
-            for (label, ch) in [("left", io::Channel::Left), ("right", io::Channel::Right)] {
-                if !c.channels.is_stereo() && ch == io::Channel::Right {
+            for (label, ch) in [("left", Channel::Left), ("right", Channel::Right)] {
+                if !c.channels.is_stereo() && ch == Channel::Right {
                     break;
                 }
                 let curve = c.channels.channel(ch);
@@ -273,7 +273,7 @@ fn print_info(path: &Path, imported: &io::Imported) {
             }
         }
         Content::Eq(eq) => {
-            let n_filters = eq.filter_specs(48_000.0, io::Channel::Left).len();
+            let n_filters = eq.filter_specs(48_000.0, Channel::Left).len();
             println!(
                 "  content:  EQ, {n_filters} filters{}{}, preamp {:.1} dB",
                 if eq.has_graphic() {
@@ -282,7 +282,7 @@ fn print_info(path: &Path, imported: &io::Imported) {
                     ""
                 },
                 if eq.is_stereo() { ", per channel" } else { "" },
-                eq.preamp_db(io::Channel::Left)
+                eq.preamp_db(Channel::Left)
             );
         }
     }
