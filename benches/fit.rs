@@ -5,7 +5,7 @@
 //! `cargo bench --bench fit`; compare the ratios, not the absolute times.
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use refcan::dsp::biquad::FilterSpec;
+use refcan::filter::FilterSpec;
 use refcan::fit::{self, Effort, FitConfig, Regularisation};
 use std::hint::black_box;
 
@@ -25,7 +25,7 @@ fn target() -> (Vec<f64>, Vec<f64>) {
         .iter()
         .map(|&f| {
             let oct = (f / 1000.0).log2();
-            refcan::dsp::biquad::cascade_magnitude_db(&bumps, f, 44_100.0)
+            refcan::filter::cascade_magnitude_db(&bumps, f, 44_100.0)
                 + 0.6 * (6.0 * std::f64::consts::TAU * oct / 6.0).sin()
                 - 0.3 * oct
         })

@@ -38,12 +38,12 @@
 //!   `--all-targets` every measurement against every built-in target.
 
 use refcan::curve::{CorrectionSettings, PersonalTarget};
-use refcan::dsp::biquad::{FilterKind, FilterSpec, cascade_magnitude_db};
+use refcan::filter::{FilterKind, FilterSpec, cascade_magnitude_db};
 use refcan::fit::{self, FitConfig, FitErrors, Regularisation, Shelves};
-use refcan::headphone::HeadphoneProfile;
 use refcan::io::ImportOptions;
 use refcan::io::export::rounded_like_autoeq;
 use refcan::presets::PresetLibrary;
+use refcan::source::Headphone;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -344,8 +344,8 @@ fn load_cases(
             } else {
                 data.join(format!("{m}.csv"))
             };
-            let headphone = HeadphoneProfile::import(&path, &ImportOptions::default())
-                .map_err(|e| e.to_string())?;
+            let headphone =
+                Headphone::import(&path, &ImportOptions::default()).map_err(|e| e.to_string())?;
             let correction = headphone
                 .correction(&target, &CorrectionSettings::default())
                 .map_err(|e| e.to_string())?;

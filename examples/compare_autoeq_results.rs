@@ -31,10 +31,10 @@
 //! files are from different AutoEq runs and the headphone is left out of the summary.
 
 use refcan::curve::{self, CorrectionSettings, PersonalTarget, Response};
-use refcan::dsp::biquad::{FilterSpec, cascade_magnitude_db};
+use refcan::filter::{FilterSpec, cascade_magnitude_db};
 use refcan::fit::{self, Effort, FitConfig, FitErrors, Shelves};
-use refcan::headphone::{HeadphoneProfile, import_curve, profile_channels};
 use refcan::io::{self, Content, ImportOptions, library};
+use refcan::source::{Headphone, import_curve};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -164,7 +164,7 @@ fn compare(entry: &library::LibraryEntry, csv: &Path, peq: &Path) -> Result<Case
         column: Some("raw".into()),
         pair_channels: false,
     };
-    let headphone = HeadphoneProfile::import(csv, &raw).map_err(|e| e.to_string())?;
+    let headphone = Headphone::import(csv, &raw).map_err(|e| e.to_string())?;
     let target_options = ImportOptions {
         column: Some("target".into()),
         pair_channels: false,
@@ -183,7 +183,8 @@ fn compare(entry: &library::LibraryEntry, csv: &Path, peq: &Path) -> Result<Case
         .measurement()
         .ok_or_else(|| format!("{}: not a measurement", csv.display()))?
         .map_err(|e| e.to_string())?;
-    let (channel, correction) = profile_channels(&correction)
+    let (channel, correction) = correction
+        .channels()
         .into_iter()
         .next()
         .ok_or_else(|| format!("{}: no channels", csv.display()))?;

@@ -6,12 +6,14 @@
 #![deny(missing_docs)]
 
 pub mod curve;
+pub mod design;
 pub mod dsp;
+pub mod filter;
 pub mod fit;
-pub mod headphone;
 pub mod io;
 pub mod params;
 pub mod presets;
+pub mod source;
 pub mod state;
 
 use dsp::output::OutputStage;

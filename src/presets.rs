@@ -14,8 +14,8 @@
 
 use crate::curve::grid::{GRID_MAX_HZ, GRID_MIN_HZ};
 use crate::curve::simulation::{BandLimit, Simulation, SimulationError};
-use crate::curve::{CurveError, Response};
-use crate::dsp::biquad::FilterSpec;
+use crate::curve::{PointError, Response};
+use crate::filter::FilterSpec;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use thiserror::Error;
@@ -332,7 +332,7 @@ pub struct SimulationPreset {
 
 impl TargetPreset {
     /// The target curve: table + filters, centred at 1 kHz, known over the whole grid.
-    pub fn curve(&self) -> Result<Response, CurveError> {
+    pub fn curve(&self) -> Result<Response, PointError> {
         let table = Response::from_pairs(&self.points)?;
         let filters = Response::from_filters(&self.filters, self.filter_sample_rate_hz);
         Ok(table

@@ -1,10 +1,10 @@
 //! End-to-end tests of the `refcan` command-line tool on fixtures the tests write.
 
 use refcan::curve::{Channel, CorrectionSettings, Response, grid_hz};
-use refcan::dsp::biquad::FilterSpec;
-use refcan::headphone::HeadphoneProfile;
+use refcan::filter::FilterSpec;
 use refcan::io::{self, Content};
 use refcan::presets::PresetLibrary;
+use refcan::source::Headphone;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -129,7 +129,7 @@ fn correct_exports_a_parametric_eq_that_reimports_to_the_correction() {
     );
 
     // The same correction straight from the core agrees with the export.
-    let profile = HeadphoneProfile::import(&hp, &io::ImportOptions::default()).expect("import");
+    let profile = Headphone::import(&hp, &io::ImportOptions::default()).expect("import");
     let c = profile
         .correction(&target, &CorrectionSettings::default())
         .expect("correction");

@@ -1,12 +1,12 @@
 //! Correction C = T − H on synthetic measurements built from formulas (no data files).
 
-use refcan::curve::correction::{chain_curve, correct_profile};
+use refcan::curve::correction::{chain_curve, correct_channels};
 use refcan::curve::simulation::Simulation;
 use refcan::curve::{
-    Channel, CorrectionSettings, Profile, Response, correct, headroom_preamp_db,
+    Channel, ChannelResponses, CorrectionSettings, Response, correct, headroom_preamp_db,
     imported_correction, level_match_gains_db,
 };
-use refcan::dsp::biquad::FilterSpec;
+use refcan::filter::FilterSpec;
 use refcan::presets::PresetLibrary;
 
 const FS: f64 = 44_100.0;
@@ -183,9 +183,9 @@ fn stereo_profiles_get_per_channel_corrections() {
     let e = needed();
     let left = headphone(&t, &e);
     let right = left.map(|f, g| if f > 3_000.0 { g + 2.0 } else { g });
-    let c = correct_profile(
+    let c = correct_channels(
         &t,
-        &Profile::stereo(left, right),
+        &ChannelResponses::stereo(left, right),
         &CorrectionSettings::default(),
     );
     assert!(c.is_stereo());
@@ -242,9 +242,9 @@ fn a_left_right_level_difference_is_corrected() {
     let e = needed();
     let left = headphone(&t, &e);
     let right = left.clone().offset(2.0); // the right driver plays 2 dB louder everywhere
-    let c = correct_profile(
+    let c = correct_channels(
         &t,
-        &Profile::stereo(left, right),
+        &ChannelResponses::stereo(left, right),
         &CorrectionSettings::default(),
     );
     for f in [200.0, 1_000.0, 5_000.0] {

@@ -5,7 +5,7 @@
 //! (`table_error_db` in each preset, verified by tools/derive_targets.py), so 0.1 dB.
 
 use refcan::curve::Response;
-use refcan::dsp::biquad::FilterSpec;
+use refcan::filter::FilterSpec;
 use refcan::presets::PresetLibrary;
 
 const FREQS_HZ: [f64; 13] = [

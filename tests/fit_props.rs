@@ -2,7 +2,7 @@
 //! result is finite, inside the bounds, and never worse than the greedy start.
 
 use proptest::prelude::*;
-use refcan::dsp::biquad::FilterKind;
+use refcan::filter::FilterKind;
 use refcan::fit::{Effort, FitConfig, Param, Regularisation, Shelves, fit};
 
 /// A smooth curve: Gaussian bumps in log frequency, a tilt and an offset.

@@ -23,7 +23,7 @@
 mod autoeq_data;
 
 use autoeq_data::{read_equalization, results_dir};
-use refcan::dsp::biquad::{FilterSpec, cascade_magnitude_db};
+use refcan::filter::{FilterSpec, cascade_magnitude_db};
 use refcan::fit::{self, FitConfig, FitResult, Regularisation, Shelves};
 use refcan::io::export::rounded_like_autoeq;
 

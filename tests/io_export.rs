@@ -2,12 +2,12 @@
 //! reproduce the exact response within 0.05 dB over 20 Hz–20 kHz.
 
 use proptest::prelude::*;
-use refcan::dsp::biquad::{FilterKind, FilterSpec};
+use refcan::filter::{FilterKind, FilterSpec};
 use refcan::io::export::{
     CamillaOptions, CamillaSyntax, GraphicEqOptions, camilladsp_yaml, camilladsp_yaml_stereo,
     graphic_eq_frequencies, graphic_eq_txt, parametric_eq_txt, parametric_eq_txt_stereo,
 };
-use refcan::io::{Channel, Content, EqProfile, ParametricEq, import_bytes};
+use refcan::io::{Channel, Content, EqConfig, ParametricEq, import_bytes};
 
 const TOLERANCE_DB: f64 = 0.05;
 
@@ -17,7 +17,7 @@ fn log_grid(n: usize) -> Vec<f64> {
         .collect()
 }
 
-fn import_eq(name: &str, text: &str) -> EqProfile {
+fn import_eq(name: &str, text: &str) -> EqConfig {
     let imported = import_bytes(name, text.as_bytes()).unwrap_or_else(|e| panic!("{e}\n{text}"));
     assert!(
         imported.warnings.is_empty(),

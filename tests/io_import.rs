@@ -2,7 +2,7 @@
 //! whose errors must name the file and the line.
 
 use refcan::io::{
-    Channel, ChannelCurves, Content, CurveImport, EqProfile, EqStage, Format, ImportErrorKind,
+    Channel, ChannelCurves, Content, CurveImport, EqConfig, EqStage, Format, ImportErrorKind,
     ImportOptions, Imported, import_bytes, import_bytes_with, import_file, import_file_with,
     import_pair,
 };
@@ -21,7 +21,7 @@ fn curve(imported: &Imported) -> &CurveImport {
     }
 }
 
-fn eq(imported: &Imported) -> &EqProfile {
+fn eq(imported: &Imported) -> &EqConfig {
     match &imported.content {
         Content::Eq(e) => e,
         other => panic!("expected an EQ, got {other:?}"),

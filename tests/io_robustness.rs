@@ -2,7 +2,7 @@
 //! exporters panic.
 
 use proptest::prelude::*;
-use refcan::dsp::biquad::{FilterKind, FilterSpec};
+use refcan::filter::{FilterKind, FilterSpec};
 use refcan::io::export::{
     CamillaOptions, GraphicEqOptions, camilladsp_yaml, graphic_eq_txt, parametric_eq_txt,
 };

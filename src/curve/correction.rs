@@ -21,8 +21,9 @@
 //!    changes; the held (unmeasured) values are never applied at full strength.
 //! 7. Scaled by `amount_percent`.
 
+use super::channels::ChannelResponses;
 use super::grid::{LOG10_STEP, grid_hz};
-use super::profile::Profile;
+use super::peaks::prominent_peaks;
 use super::response::Response;
 use super::smoothing::Smoothing;
 use std::f64::consts::LOG2_10;
@@ -89,11 +90,11 @@ pub fn correct(
 /// [`correct`] for every channel of a profile (stereo when the measurement is). Both ears
 /// share one level alignment (the mean of their band means), so a measured left/right level
 /// difference is corrected rather than hidden.
-pub fn correct_profile(
+pub fn correct_channels(
     target: &Response,
-    measurement: &Profile,
+    measurement: &ChannelResponses,
     settings: &CorrectionSettings,
-) -> Profile {
+) -> ChannelResponses {
     let raw = measurement.map(|h| target.minus(h));
     let means: Vec<f64> = raw.curves().map(band_mean_db).collect();
     let offset = means.iter().sum::<f64>() / means.len().max(1) as f64;
@@ -193,9 +194,9 @@ pub fn limit_slopes(y: &[f64], max_slope_db_per_oct: f64) -> Vec<f64> {
     if n < 3 || max_slope_db_per_oct.is_nan() || max_slope_db_per_oct <= 0.0 {
         return y.to_vec();
     }
-    let peaks = find_peaks(y, MIN_PROMINENCE_DB);
+    let peaks = prominent_peaks(y, MIN_PROMINENCE_DB);
     let neg: Vec<f64> = y.iter().map(|v| -v).collect();
-    let dips = find_peaks(&neg, MIN_PROMINENCE_DB);
+    let dips = prominent_peaks(&neg, MIN_PROMINENCE_DB);
     if peaks.is_empty() && dips.is_empty() {
         return y.to_vec();
     }
@@ -260,52 +261,6 @@ fn limit_rises(
         }
     }
     limited
-}
-
-/// Local maxima with prominence ≥ `min_prominence` (SciPy `find_peaks` semantics: edges
-/// are never peaks, a flat top counts once at its middle; prominence = height above the
-/// higher of the lowest points between the peak and the nearest higher point on each side).
-fn find_peaks(y: &[f64], min_prominence: f64) -> Vec<usize> {
-    let n = y.len();
-    let mut peaks = Vec::new();
-    let mut i = 1;
-    while i + 1 < n {
-        if y[i - 1] < y[i] {
-            let mut ahead = i + 1;
-            while ahead + 1 < n && y[ahead] == y[i] {
-                ahead += 1;
-            }
-            if y[ahead] < y[i] {
-                let peak = (i + ahead - 1) / 2;
-                if prominence(y, peak) >= min_prominence {
-                    peaks.push(peak);
-                }
-                i = ahead;
-                continue;
-            }
-        }
-        i += 1;
-    }
-    peaks
-}
-
-fn prominence(y: &[f64], peak: usize) -> f64 {
-    let h = y[peak];
-    let mut left_min = h;
-    for &v in y[..peak].iter().rev() {
-        if v > h {
-            break;
-        }
-        left_min = left_min.min(v);
-    }
-    let mut right_min = h;
-    for &v in &y[peak + 1..] {
-        if v > h {
-            break;
-        }
-        right_min = right_min.min(v);
-    }
-    h - left_min.max(right_min)
 }
 
 /// AutoEq's `protection_mask`: around each interior dip, the stretch where the curve is

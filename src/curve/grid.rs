@@ -57,10 +57,9 @@ pub fn interpolate_log_f(freq_hz: &[f64], db: &[f64], at_hz: f64) -> f64 {
     // First index whose frequency is >= at_hz; 1 <= hi < n here.
     let hi = freq_hz[..n].partition_point(|&f| f < at_hz).clamp(1, n - 1);
     let (f0, f1, d0, d1) = (freq_hz[hi - 1], freq_hz[hi], db[hi - 1], db[hi]);
-    if d0 == d1 {
-        return d0;
-    }
-    let t = (at_hz / f0).ln() / (f1 / f0).ln();
+    // In log10 f, as AutoEq's `InterpolatedUnivariateSpline(k=1)` on log10 f.
+    let (x0, x1) = (f0.log10(), f1.log10());
+    let t = (at_hz.log10() - x0) / (x1 - x0);
     d0 + t * (d1 - d0)
 }
 

@@ -10,7 +10,7 @@
 
 use super::grid::grid_hz;
 use super::response::Response;
-use crate::dsp::biquad::Coefficients;
+use crate::filter::Coefficients;
 use std::f64::consts::PI;
 use std::sync::LazyLock;
 
@@ -98,7 +98,7 @@ pub fn level_match_gains_db(simulation_deltas: &[Response]) -> Vec<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dsp::biquad::FilterSpec;
+    use crate::filter::FilterSpec;
 
     #[test]
     fn k_weighting_48k_matches_bs1770_table_coefficients() {

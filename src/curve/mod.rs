@@ -7,23 +7,26 @@
 //! simulation curves → filter designs. Nothing here knows about the plugin framework, and
 //! the API takes plain slices so importers, the CLI and tests can feed it.
 
+pub mod channels;
 pub mod correction;
 pub mod grid;
 pub mod loudness;
-pub mod profile;
+pub mod peaks;
+pub mod points;
 pub mod response;
 pub mod simulation;
 pub mod smoothing;
 pub mod target;
 
+pub use channels::{Channel, ChannelResponses};
 pub use correction::{
-    CorrectionSettings, chain_curve, correct, correct_profile, headroom_preamp_db,
+    CorrectionSettings, chain_curve, correct, correct_channels, headroom_preamp_db,
     imported_correction,
 };
 pub use grid::{GRID_LEN, GRID_MAX_HZ, GRID_MIN_HZ, grid_hz};
 pub use loudness::{k_weighted_pink_gain_db, level_match_gains_db};
-pub use profile::{Channel, Profile};
-pub use response::{CurveError, Response};
+pub use points::{CleanPoints, PointError};
+pub use response::Response;
 pub use simulation::{BandLimit, PassFilter, Simulation, other_headphone_delta};
 pub use smoothing::Smoothing;
 pub use target::{PersonalTarget, PinnaBand, custom_target};

@@ -4,66 +4,10 @@ use super::CENTER_HZ;
 use super::grid::{
     GRID_LEN, GRID_MAX_HZ, GRID_MIN_HZ, fractional_index, grid_hz, interpolate_log_f,
 };
+use super::points::{self, PointError};
 use super::smoothing::Smoothing;
-use crate::dsp::biquad::{FilterSpec, cascade_magnitude_db};
+use crate::filter::{FilterSpec, cascade_magnitude_db};
 use std::ops::{Add, Neg, Sub};
-use thiserror::Error;
-
-/// Why a set of (frequency, gain) points cannot become a [`Response`]. Indices are positions
-/// in the slices the caller passed, so an importer can map them back to file lines.
-#[derive(Debug, Clone, PartialEq, Error)]
-pub enum CurveError {
-    /// The frequency and gain slices differ in length.
-    #[error("{freq_len} frequencies but {gain_len} gain values")]
-    LengthMismatch {
-        /// Number of frequencies given.
-        freq_len: usize,
-        /// Number of gain values given.
-        gain_len: usize,
-    },
-    /// Fewer than two points: no band can be known.
-    #[error("a curve needs at least 2 points, got {count}")]
-    TooFewPoints {
-        /// Number of points given.
-        count: usize,
-    },
-    /// A frequency is NaN, infinite, zero or negative.
-    #[error("point {index}: frequency {value} Hz is not a positive finite number")]
-    InvalidFrequency {
-        /// Position of the point.
-        index: usize,
-        /// The offending value.
-        value: f64,
-    },
-    /// A gain is NaN, infinite, or beyond ±[`Response::MAX_ABS_GAIN_DB`].
-    #[error("point {index}: gain {value} dB is not a finite number within ±{limit_db} dB")]
-    InvalidGain {
-        /// Position of the point.
-        index: usize,
-        /// The offending value.
-        value: f64,
-        /// The accepted magnitude.
-        limit_db: f64,
-    },
-    /// Frequencies must strictly increase.
-    #[error("point {index}: frequency {freq_hz} Hz does not increase (previous {previous_hz} Hz)")]
-    NotIncreasing {
-        /// Position of the point.
-        index: usize,
-        /// Its frequency.
-        freq_hz: f64,
-        /// The frequency of the point before it.
-        previous_hz: f64,
-    },
-    /// The points do not overlap 20 Hz–20 kHz at all.
-    #[error("the curve spans {min_hz}–{max_hz} Hz, which misses the 20 Hz–20 kHz band")]
-    OutsideBand {
-        /// Lowest frequency given.
-        min_hz: f64,
-        /// Highest frequency given.
-        max_hz: f64,
-    },
-}
 
 /// A magnitude response in dB on the fixed grid ([`grid_hz`]), plus the band it was measured
 /// over (outside it the values are held constants, and a correction fades to 0 dB there).
@@ -95,59 +39,25 @@ impl Response {
         }
     }
 
-    /// Builds a curve from measured points: strictly increasing positive frequencies (Hz) and
-    /// gains (dB). Values are interpolated linearly in log frequency onto the grid (AutoEq
-    /// `interpolate()`, `InterpolatedUnivariateSpline(k=1)` on log10 f) and held constant
-    /// outside the points; the points' span is remembered as [`Response::band_hz`].
-    pub fn from_points(freq_hz: &[f64], gain_db: &[f64]) -> Result<Self, CurveError> {
-        if freq_hz.len() != gain_db.len() {
-            return Err(CurveError::LengthMismatch {
-                freq_len: freq_hz.len(),
-                gain_len: gain_db.len(),
-            });
-        }
-        if freq_hz.len() < 2 {
-            return Err(CurveError::TooFewPoints {
-                count: freq_hz.len(),
-            });
-        }
-        let mut previous_hz = 0.0;
-        for (index, (&f, &g)) in freq_hz.iter().zip(gain_db).enumerate() {
-            if !(f.is_finite() && f > 0.0) {
-                return Err(CurveError::InvalidFrequency { index, value: f });
-            }
-            if !(g.is_finite() && g.abs() <= Self::MAX_ABS_GAIN_DB) {
-                return Err(CurveError::InvalidGain {
-                    index,
-                    value: g,
-                    limit_db: Self::MAX_ABS_GAIN_DB,
-                });
-            }
-            if index > 0 && f <= previous_hz {
-                return Err(CurveError::NotIncreasing {
-                    index,
-                    freq_hz: f,
-                    previous_hz,
-                });
-            }
-            previous_hz = f;
-        }
-        let (min_hz, max_hz) = match (freq_hz.first(), freq_hz.last()) {
-            (Some(&lo), Some(&hi)) => (lo, hi),
-            _ => return Err(CurveError::TooFewPoints { count: 0 }),
-        };
-        if max_hz < GRID_MIN_HZ || min_hz > GRID_MAX_HZ {
-            return Err(CurveError::OutsideBand { min_hz, max_hz });
-        }
+    /// Builds a curve from measured points under the project's one rule for points
+    /// ([`points::clean`]: usable values, sorted, first of repeated frequencies kept, two
+    /// points within 20 Hz–20 kHz). Values are interpolated linearly in log frequency onto
+    /// the grid (AutoEq `interpolate()`, `InterpolatedUnivariateSpline(k=1)` on log10 f) and
+    /// held constant outside the points; the points' span is remembered as
+    /// [`Response::band_hz`].
+    pub fn from_points(freq_hz: &[f64], gain_db: &[f64]) -> Result<Self, PointError> {
+        let clean = points::clean(freq_hz, gain_db)?;
+        let (f, g) = (&clean.freq_hz, &clean.db);
+        let band = (f[0], f[f.len() - 1]);
         let gains = grid_hz()
             .iter()
-            .map(|&f| interpolate_log_f(freq_hz, gain_db, f))
+            .map(|&at| interpolate_log_f(f, g, at))
             .collect();
-        Ok(Self::from_raw(gains, (min_hz, max_hz)))
+        Ok(Self::from_raw(gains, band))
     }
 
     /// [`Response::from_points`] for `[freq_hz, gain_db]` pairs (the preset table layout).
-    pub fn from_pairs(points: &[[f64; 2]]) -> Result<Self, CurveError> {
+    pub fn from_pairs(points: &[[f64; 2]]) -> Result<Self, PointError> {
         let freq: Vec<f64> = points.iter().map(|p| p[0]).collect();
         let gain: Vec<f64> = points.iter().map(|p| p[1]).collect();
         Self::from_points(&freq, &gain)
@@ -396,34 +306,26 @@ mod tests {
     }
 
     #[test]
-    fn errors_name_the_offending_point() {
-        assert_eq!(
-            Response::from_points(&[20.0, 10.0], &[0.0, 0.0]),
-            Err(CurveError::NotIncreasing {
-                index: 1,
-                freq_hz: 10.0,
-                previous_hz: 20.0
-            })
-        );
+    fn points_follow_the_one_rule() {
+        // Unsorted input is sorted, the first of repeated frequencies kept.
+        let r = Response::from_points(&[1_000.0, 20.0, 1_000.0], &[4.0, 0.0, 9.0]).unwrap();
+        assert_eq!(r.band_hz(), (20.0, 1_000.0));
+        assert!((r.gain_at(5_000.0) - 4.0).abs() < 1e-12);
         assert!(matches!(
             Response::from_points(&[20.0, 30.0, 40.0], &[0.0, f64::NAN, 0.0]),
-            Err(CurveError::InvalidGain { index: 1, .. })
+            Err(PointError::InvalidLevel { index: 1, .. })
         ));
         assert!(matches!(
             Response::from_points(&[20.0, 0.0], &[0.0, 0.0]),
-            Err(CurveError::InvalidFrequency { index: 1, .. })
+            Err(PointError::InvalidFrequency { index: 1, .. })
         ));
         assert!(matches!(
             Response::from_points(&[1.0, 2.0], &[0.0, 0.0]),
-            Err(CurveError::OutsideBand { .. })
-        ));
-        assert!(matches!(
-            Response::from_points(&[], &[]),
-            Err(CurveError::TooFewPoints { count: 0 })
+            Err(PointError::TooFewInBand { .. })
         ));
         assert!(matches!(
             Response::from_points(&[1.0], &[]),
-            Err(CurveError::LengthMismatch { .. })
+            Err(PointError::LengthMismatch { .. })
         ));
     }
 

@@ -17,7 +17,7 @@
 use super::REFERENCE_SAMPLE_RATE_HZ;
 use super::correction::fade_weight;
 use super::response::Response;
-use crate::dsp::biquad::{FilterKind, FilterSpec};
+use crate::filter::{FilterKind, FilterSpec};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 

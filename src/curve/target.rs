@@ -8,9 +8,10 @@
 //! `AutoEq:autoeq/frequency_response.py@02d6a1e5`).
 
 use super::grid::grid_hz;
-use super::response::{CurveError, Response};
+use super::points::PointError;
+use super::response::Response;
 use super::{CENTER_HZ, REFERENCE_SAMPLE_RATE_HZ};
-use crate::dsp::biquad::FilterSpec;
+use crate::filter::FilterSpec;
 use std::ops::RangeInclusive;
 
 /// Room-gain shelf corner in Hz (AutoEq `DEFAULT_BASS_BOOST_FC`).
@@ -204,7 +205,7 @@ pub fn log_tilt(slope_db_per_oct: f64) -> Response {
 
 /// A target the user brings as points (e.g. a CSV): interpolated, centred at 1 kHz, and
 /// treated as known over the whole grid (values held beyond its ends).
-pub fn custom_target(freq_hz: &[f64], gain_db: &[f64]) -> Result<Response, CurveError> {
+pub fn custom_target(freq_hz: &[f64], gain_db: &[f64]) -> Result<Response, PointError> {
     let r = Response::from_points(freq_hz, gain_db)?.centered();
     let g = grid_hz();
     Ok(r.with_band(g[0], g[g.len() - 1]))

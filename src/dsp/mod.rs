@@ -1,5 +1,5 @@
 //! Signal processing that runs on (or is designed for) the audio thread, free of plugin types.
 
-pub mod biquad;
+pub mod convolver;
 pub mod output;
 pub mod ramp;

@@ -3,7 +3,7 @@
 //! (`autoeq/constants.py@07154ab4`, DSP_REFERENCE.md §2.1).
 
 use super::FitError;
-use crate::dsp::biquad::FilterKind;
+use crate::filter::FilterKind;
 use serde::{Deserialize, Serialize};
 
 /// AutoEq's peaking limits (`DEFAULT_PEAKING_FILTER_*`, DSP_REFERENCE.md §2.1).

@@ -5,6 +5,8 @@
 //! (`frequency_response.py@02d6a1e5`, `interpolate()`; DSP_REFERENCE.md §2.2).
 
 use super::FitError;
+use crate::curve::grid::interpolate_log_f;
+use crate::curve::points;
 
 /// AutoEq's log grid from `min_hz` while `f <= max_hz`, multiplying by `step`.
 pub fn log_grid(min_hz: f64, max_hz: f64, step: f64) -> Vec<f64> {
@@ -20,83 +22,32 @@ pub fn log_grid(min_hz: f64, max_hz: f64, step: f64) -> Vec<f64> {
     out
 }
 
-/// Values beyond this magnitude are not levels of any real curve (their squares could
-/// overflow the loss), so they are treated like NaN, dB.
-pub const MAX_ABS_VALUE_DB: f64 = 1000.0;
-
-/// A curve cleaned for interpolation: points with finite positive frequencies and finite
-/// values within ±[`MAX_ABS_VALUE_DB`], sorted by frequency, duplicates merged (the later
-/// value wins, as in a re-measured point).
+/// A curve checked for the fitter under the project's one rule for points
+/// ([`crate::curve::points::clean`]), resampled with the one log-frequency interpolation
+/// ([`crate::curve::grid::interpolate_log_f`]: linear in log f, end values held outside the
+/// measured band, where AutoEq extrapolates linearly; holding is safer for curves that stop
+/// early).
 #[derive(Debug, Clone)]
 pub(crate) struct CleanCurve {
-    log_f: Vec<f64>,
+    freq_hz: Vec<f64>,
     db: Vec<f64>,
 }
 
 impl CleanCurve {
-    /// Cleans `(freq_hz, value_db)`; errors when the slices differ in length or fewer than
-    /// two usable points remain.
+    /// Checks `(freq_hz, value_db)`; errors name the first unusable point.
     pub(crate) fn new(freq_hz: &[f64], value_db: &[f64]) -> Result<Self, FitError> {
-        if freq_hz.len() != value_db.len() {
-            return Err(FitError::LengthMismatch {
-                freq_len: freq_hz.len(),
-                value_len: value_db.len(),
-            });
-        }
-        let mut points: Vec<(f64, f64)> = freq_hz
-            .iter()
-            .zip(value_db)
-            .filter(|(f, v)| f.is_finite() && **f > 0.0 && v.abs() <= MAX_ABS_VALUE_DB)
-            .map(|(&f, &v)| (f, v))
-            .collect();
-        points.sort_by(|a, b| a.0.total_cmp(&b.0));
-        let mut log_f: Vec<f64> = Vec::with_capacity(points.len());
-        let mut db: Vec<f64> = Vec::with_capacity(points.len());
-        for (f, v) in points {
-            let lf = f.log10();
-            match (log_f.last(), db.last_mut()) {
-                (Some(&last), Some(last_db)) if last == lf => *last_db = v,
-                _ => {
-                    log_f.push(lf);
-                    db.push(v);
-                }
-            }
-        }
-        if log_f.len() < 2 {
-            return Err(FitError::TooFewPoints {
-                usable: log_f.len(),
-                total: freq_hz.len(),
-            });
-        }
-        Ok(Self { log_f, db })
+        let clean = points::clean(freq_hz, value_db)?;
+        Ok(Self {
+            freq_hz: clean.freq_hz,
+            db: clean.db,
+        })
     }
 
-    /// Linear interpolation in `log10 f`, holding the end values outside the measured band
-    /// (AutoEq extrapolates linearly; holding is safer for curves that stop early).
+    /// The curve at each of `freq_hz`.
     pub(crate) fn resample(&self, freq_hz: &[f64]) -> Vec<f64> {
-        let (xs, ys) = (&self.log_f, &self.db);
-        let last = xs.len() - 1;
-        let mut seg = 0usize;
         freq_hz
             .iter()
-            .map(|&f| {
-                let x = f.log10();
-                if x <= xs[0] {
-                    return ys[0];
-                }
-                if x >= xs[last] {
-                    return ys[last];
-                }
-                // Query frequencies are usually increasing: walk forward, restart otherwise.
-                if x < xs[seg] {
-                    seg = 0;
-                }
-                while seg + 1 < last && xs[seg + 1] <= x {
-                    seg += 1;
-                }
-                let t = (x - xs[seg]) / (xs[seg + 1] - xs[seg]);
-                ys[seg] + t * (ys[seg + 1] - ys[seg])
-            })
+            .map(|&f| interpolate_log_f(&self.freq_hz, &self.db, f))
             .collect()
     }
 }
@@ -140,21 +91,22 @@ mod tests {
     }
 
     #[test]
-    fn cleaning_sorts_and_drops_bad_points() {
-        let c = CleanCurve::new(
-            &[1000.0, f64::NAN, 100.0, -5.0, 100.0, 500.0, 700.0],
-            &[1.0, 2.0, 3.0, 4.0, 5.0, f64::INFINITY, -1e256],
-        )
-        .unwrap();
-        assert_eq!(c.log_f.len(), 2);
-        assert_eq!(c.db, vec![5.0, 1.0]);
+    fn cleaning_follows_the_one_rule_for_points() {
+        let c = CleanCurve::new(&[1000.0, 100.0, 100.0], &[1.0, 3.0, 5.0]).unwrap();
+        assert_eq!(c.freq_hz, vec![100.0, 1000.0]);
+        assert_eq!(c.db, vec![3.0, 1.0]);
         assert!(matches!(
             CleanCurve::new(&[1.0], &[1.0, 2.0]),
-            Err(FitError::LengthMismatch { .. })
+            Err(FitError::Curve(
+                crate::curve::PointError::LengthMismatch { .. }
+            ))
         ));
         assert!(matches!(
-            CleanCurve::new(&[f64::NAN, 3.0], &[1.0, f64::NAN]),
-            Err(FitError::TooFewPoints { usable: 0, .. })
+            CleanCurve::new(&[100.0, 3.0], &[1.0, f64::NAN]),
+            Err(FitError::Curve(crate::curve::PointError::InvalidLevel {
+                index: 1,
+                ..
+            }))
         ));
     }
 

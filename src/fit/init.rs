@@ -12,8 +12,8 @@
 
 use super::config::{FitKind, Param};
 use super::grid::nearest_index;
-use super::peaks::find_peaks;
 use super::problem::{Coords, Problem};
+use crate::curve::peaks::{Peak, find_peaks};
 
 /// Initial value of a parameter: `want` clamped into a free range, or the fixed value.
 fn pick(param: Param, want: f64) -> f64 {
@@ -110,13 +110,10 @@ fn init_peaking(pr: &Problem, slot: usize, remaining: &[f64]) -> Coords {
         .map(|p| (p, 1.0))
         .chain(find_peaks(&neg).into_iter().map(|p| (p, -1.0)))
         .filter(|(p, _)| p.index >= min_ix && p.index <= max_ix)
-        .fold(
-            None,
-            |best: Option<(super::peaks::Peak, f64)>, cand| match best {
-                Some(b) if b.0.width * b.0.height >= cand.0.width * cand.0.height => Some(b),
-                _ => Some(cand),
-            },
-        );
+        .fold(None, |best: Option<(Peak, f64)>, cand| match best {
+            Some(b) if b.0.width * b.0.height >= cand.0.width * cand.0.height => Some(b),
+            _ => Some(cand),
+        });
     let Some((peak, sign)) = best else {
         // Nothing to correct: a neutral filter in the middle of the range.
         let fc = f.get((min_ix + max_ix) / 2).copied().unwrap_or(1000.0);
@@ -215,7 +212,7 @@ mod tests {
     #[test]
     fn single_peak_is_found_where_it_is() {
         let grid = log_grid(20.0, 20_000.0, 1.02);
-        let bell = crate::dsp::biquad::FilterSpec::peaking(1500.0, 2.0, -6.0);
+        let bell = crate::filter::FilterSpec::peaking(1500.0, 2.0, -6.0);
         let target: Vec<f64> = grid
             .iter()
             .map(|&f| bell.magnitude_db(f, 44_100.0))

@@ -64,7 +64,6 @@ pub mod config;
 pub mod grid;
 mod init;
 mod lm;
-mod peaks;
 mod problem;
 mod response;
 mod search;
@@ -73,7 +72,7 @@ pub use config::{
     Effort, FilterSlot, FitConfig, FitKind, Param, Regularisation, Shelves, autoeq_limits,
 };
 
-use crate::dsp::biquad::{FilterKind, FilterSpec, cascade_magnitude_db};
+use crate::filter::{FilterKind, FilterSpec, cascade_magnitude_db};
 use grid::{CleanCurve, log_grid};
 use lm::{LmOptions, minimise};
 use problem::{Coords, Problem};
@@ -82,24 +81,9 @@ use serde::{Deserialize, Serialize};
 /// Why a fit could not be made.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum FitError {
-    /// The frequency and value slices have different lengths.
-    #[error("curve has {freq_len} frequencies but {value_len} values")]
-    LengthMismatch {
-        /// Length of the frequency slice.
-        freq_len: usize,
-        /// Length of the value slice.
-        value_len: usize,
-    },
-    /// Fewer than two points with finite values (within ±1000 dB) at positive frequencies.
-    #[error(
-        "curve has {usable} usable points of {total} (need 2 with values within ±1000 dB at f > 0)"
-    )]
-    TooFewPoints {
-        /// Points left after dropping unusable values and frequencies.
-        usable: usize,
-        /// Points given.
-        total: usize,
-    },
+    /// The curve's points break the project's rule for points (the error names the point).
+    #[error("curve: {0}")]
+    Curve(#[from] crate::curve::PointError),
     /// A configuration value is out of range.
     #[error("invalid fit configuration: {field}: {reason}")]
     InvalidConfig {
@@ -151,9 +135,10 @@ fn fit_grid() -> Vec<f64> {
 
 /// Fits the configured filters to the curve `(freq_hz, target_db)`.
 ///
-/// The curve is resampled (linear in log f, ends held) onto AutoEq's 1.02-step grid from
-/// 20 Hz to 20 kHz; non-finite points, values beyond ±1000 dB and non-positive frequencies
-/// are ignored, unsorted input is sorted. Deterministic: the same input gives the same filters.
+/// The curve is checked under the project's one rule for points
+/// ([`crate::curve::points::clean`]: an unusable point is an error, unsorted input is
+/// sorted) and resampled (linear in log f, ends held) onto AutoEq's 1.02-step grid from
+/// 20 Hz to 20 kHz. Deterministic: the same input gives the same filters.
 pub fn fit(freq_hz: &[f64], target_db: &[f64], config: &FitConfig) -> Result<FitResult, FitError> {
     config.validate()?;
     let curve = CleanCurve::new(freq_hz, target_db)?;
@@ -455,21 +440,19 @@ mod tests {
 
     #[test]
     fn degenerate_inputs_give_errors_not_panics() {
+        use crate::curve::PointError;
         let c = FitConfig::autoeq_10_peaking();
         assert!(matches!(
             fit(&[], &[], &c),
-            Err(FitError::TooFewPoints {
-                usable: 0,
-                total: 0
-            })
+            Err(FitError::Curve(PointError::TooFewInBand { in_band: 0, .. }))
         ));
         assert!(matches!(
             fit(&[100.0], &[1.0], &c),
-            Err(FitError::TooFewPoints { usable: 1, .. })
+            Err(FitError::Curve(PointError::TooFewInBand { in_band: 1, .. }))
         ));
         assert!(matches!(
             fit(&[100.0, 200.0], &[1.0], &c),
-            Err(FitError::LengthMismatch { .. })
+            Err(FitError::Curve(PointError::LengthMismatch { .. }))
         ));
         assert!(fit(&[f64::NAN, 0.0, -1.0], &[1.0, 2.0, 3.0], &c).is_err());
         let bad = c.clone().with_sample_rate(0.0);
@@ -477,7 +460,7 @@ mod tests {
             fit(&[100.0, 200.0], &[1.0, 2.0], &bad),
             Err(FitError::InvalidConfig { .. })
         ));
-        // Values beyond ±1000 dB are unusable like NaN.
+        // Levels beyond ±200 dB are not a curve.
         let f = grid();
         let v: Vec<f64> = f
             .iter()
@@ -485,12 +468,12 @@ mod tests {
             .collect();
         assert!(matches!(
             fit(&f, &v, &c),
-            Err(FitError::TooFewPoints { usable: 0, .. })
+            Err(FitError::Curve(PointError::InvalidLevel { index: 0, .. }))
         ));
         // Absurd but admitted values: clamped by the bounds, never NaN.
         let v: Vec<f64> = f
             .iter()
-            .map(|x| if *x < 1000.0 { 900.0 } else { -900.0 })
+            .map(|x| if *x < 1000.0 { 190.0 } else { -190.0 })
             .collect();
         let r = fit(&f, &v, &c).unwrap();
         assert!(r.filters.iter().all(|x| x.gain_db.abs() <= 20.0));
@@ -501,18 +484,20 @@ mod tests {
     }
 
     #[test]
-    fn bad_points_are_skipped_and_order_does_not_matter() {
+    fn order_does_not_matter_and_bad_points_are_named() {
         let (f, v) = curve_of(&known_filters());
         let c = FitConfig::autoeq_8_peaking_with_shelves().with_effort(Effort::Single);
         let clean = fit(&f, &v, &c).unwrap();
         let mut f2: Vec<f64> = f.iter().rev().copied().collect();
         let mut v2: Vec<f64> = v.iter().rev().copied().collect();
-        f2.push(f64::NAN);
-        v2.push(1.0);
+        assert_eq!(clean, fit(&f2, &v2, &c).unwrap());
         f2.push(500.0);
         v2.push(f64::INFINITY);
-        let dirty = fit(&f2, &v2, &c).unwrap();
-        assert_eq!(clean, dirty);
+        let index = f2.len() - 1;
+        assert!(matches!(
+            fit(&f2, &v2, &c),
+            Err(FitError::Curve(crate::curve::PointError::InvalidLevel { index: i, .. })) if i == index
+        ));
     }
 
     #[test]

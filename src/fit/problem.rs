@@ -14,7 +14,7 @@
 use super::config::{FilterSlot, FitKind, Param};
 use super::grid::nearest_index;
 use super::response::{DB_PER_NEPER_POWER, FilterPoly, phi_grid};
-use crate::dsp::biquad::FilterSpec;
+use crate::filter::FilterSpec;
 
 /// Constant term of AutoEq's sharpness gain limit, dB.
 const GAIN_LIMIT_C0: f64 = -0.095_031_892_701_994_64;
@@ -642,7 +642,7 @@ mod tests {
         let mut fr: Vec<f64> = pr
             .grid_hz
             .iter()
-            .map(|&f| crate::dsp::biquad::cascade_magnitude_db(&filters, f, 44_100.0))
+            .map(|&f| crate::filter::cascade_magnitude_db(&filters, f, 44_100.0))
             .collect();
         let mut t = pr.target_db.clone();
         let i10 = nearest_index(&pr.grid_hz, 10_000.0);
@@ -653,7 +653,7 @@ mod tests {
         let hi = nearest_index(&pr.grid_hz, 20_000.0);
         let mut loss = (0..hi).map(|i| (t[i] - fr[i]).powi(2)).sum::<f64>() / hi as f64;
         for f in &filters {
-            if f.kind == crate::dsp::biquad::FilterKind::Peaking {
+            if f.kind == crate::filter::FilterKind::Peaking {
                 let limit = GAIN_LIMIT_C0 + GAIN_LIMIT_C1 / f.q;
                 let s = 1.0 / (1.0 + (-(f.gain_db / limit - 1.0) * 100.0).exp());
                 let pen = pr
@@ -780,8 +780,8 @@ mod tests {
                 .grid_hz
                 .iter()
                 .map(|&f| {
-                    let b = crate::dsp::biquad::cascade_magnitude_db(&boost, f, 44_100.0);
-                    let c = -crate::dsp::biquad::cascade_magnitude_db(&cut, f, 44_100.0);
+                    let b = crate::filter::cascade_magnitude_db(&boost, f, 44_100.0);
+                    let c = -crate::filter::cascade_magnitude_db(&cut, f, 44_100.0);
                     let soft = if b > 0.0 && c > 0.0 {
                         b * c / (b + c)
                     } else {

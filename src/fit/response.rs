@@ -7,7 +7,7 @@
 //! computed once per filter with forward-mode dual numbers, so each grid point costs a few
 //! multiply-adds and one logarithm, and the Jacobian is exact (no finite differences).
 
-use crate::dsp::biquad::FilterKind;
+use crate::filter::FilterKind;
 use std::f64::consts::{LN_10, PI};
 use std::ops::{Add, Div, Mul, Neg, Sub};
 
@@ -292,7 +292,7 @@ impl FilterPoly {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dsp::biquad::FilterSpec;
+    use crate::filter::FilterSpec;
 
     const FS: f64 = 44_100.0;
 

@@ -12,10 +12,10 @@
 //! a line-numbered error instead, so the user does not get a different EQ than they expect.
 
 use super::curve_data::{Curve, MAX_ABS_DB};
-use super::eq::{ChannelMask, ChannelStage, EqFilter, EqProfile, EqStage, Width};
+use super::eq::{ChannelMask, ChannelStage, EqConfig, EqFilter, EqStage, Width};
 use super::error::{ImportError, ImportWarning, excerpt};
 use super::text::parse_number_prefix;
-use crate::dsp::biquad::FilterKind;
+use crate::filter::FilterKind;
 
 /// The EAPO commands Refcan does not apply; lines with them are ignored with a warning.
 const UNSUPPORTED_COMMANDS: [&str; 13] = [
@@ -86,8 +86,8 @@ pub(crate) fn parse_apo(
     file: &str,
     lines: &[(usize, &str)],
     warnings: &mut Vec<ImportWarning>,
-) -> Result<(EqProfile, ApoSummary), ImportError> {
-    let mut profile = EqProfile::default();
+) -> Result<(EqConfig, ApoSummary), ImportError> {
+    let mut profile = EqConfig::default();
     let mut summary = ApoSummary::default();
     let mut channels = ChannelMask::BOTH;
     // REW's filter export starts with "Filter Settings file", then free-form header lines
@@ -120,7 +120,7 @@ pub(crate) fn parse_apo(
             ));
             continue;
         };
-        let push = |profile: &mut EqProfile, stage| {
+        let push = |profile: &mut EqConfig, stage| {
             profile.stages.push(ChannelStage {
                 channels,
                 stage,
@@ -595,7 +595,7 @@ mod tests {
     use super::*;
     use crate::io::text::numbered_lines;
 
-    fn parse(text: &str) -> Result<(EqProfile, Vec<ImportWarning>), ImportError> {
+    fn parse(text: &str) -> Result<(EqConfig, Vec<ImportWarning>), ImportError> {
         let mut w = Vec::new();
         parse_apo("eq.txt", &numbered_lines(text), &mut w).map(|(p, _)| (p, w))
     }

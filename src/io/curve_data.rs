@@ -8,9 +8,8 @@ use serde::{Deserialize, Serialize};
 pub const BAND_LOW_HZ: f64 = 20.0;
 /// Highest frequency of the audible band the importers check coverage of, in Hz.
 pub const BAND_HIGH_HZ: f64 = 20_000.0;
-/// Largest magnitude accepted in an imported curve, in dB. Absolute SPL files (60–130 dB)
-/// pass; values beyond this are corrupt data, not a measurement.
-pub const MAX_ABS_DB: f64 = 200.0;
+pub use crate::curve::points::MAX_ABS_DB;
+use crate::curve::points::PointError;
 
 pub use crate::curve::Channel;
 
@@ -72,78 +71,52 @@ pub(crate) struct RawPoint {
     pub db: f64,
 }
 
-/// Checks, sorts and de-duplicates points into a [`Curve`]. Hard errors: non-finite values,
-/// frequencies ≤ 0, |dB| > [`MAX_ABS_DB`], fewer than two points in 20 Hz–20 kHz. Fixed with a
-/// warning: unsorted input (sorted), repeated frequencies (the first one is kept).
+/// Checks, sorts and de-duplicates points into a [`Curve`] under the project's one rule
+/// for points ([`crate::curve::points::clean`]); its errors name the file line, its repairs
+/// (sorting, dropping repeated frequencies) become warnings.
 pub(crate) fn build_curve(
     file: &str,
-    mut points: Vec<RawPoint>,
+    points: Vec<RawPoint>,
     warnings: &mut Vec<ImportWarning>,
 ) -> Result<Curve, ImportError> {
-    for p in &points {
-        if !p.freq_hz.is_finite() || !p.db.is_finite() {
-            return Err(ImportError::at(file, p.line, "expected finite numbers"));
-        }
-        if p.freq_hz <= 0.0 {
-            return Err(ImportError::at(
-                file,
-                p.line,
-                format!("expected a frequency above 0 Hz, found {}", p.freq_hz),
-            ));
-        }
-        if p.db.abs() > MAX_ABS_DB {
-            return Err(ImportError::at(
-                file,
-                p.line,
-                format!(
-                    "expected a level within ±{MAX_ABS_DB} dB, found {} dB",
-                    p.db
+    let freq: Vec<f64> = points.iter().map(|p| p.freq_hz).collect();
+    let db: Vec<f64> = points.iter().map(|p| p.db).collect();
+    let line_of = |index: usize| points.get(index).map_or(0, |p| p.line);
+    let clean = match crate::curve::points::clean(&freq, &db) {
+        Ok(clean) => clean,
+        Err(e) => {
+            return Err(match e {
+                PointError::InvalidFrequency { index, value } => ImportError::at(
+                    file,
+                    line_of(index),
+                    format!("expected a frequency above 0 Hz, found {value}"),
                 ),
-            ));
+                PointError::InvalidLevel { index, value } => ImportError::at(
+                    file,
+                    line_of(index),
+                    format!("expected a level within ±{MAX_ABS_DB} dB, found {value} dB"),
+                ),
+                other => ImportError::invalid(file, other.to_string()),
+            });
         }
-    }
-    if points.windows(2).any(|w| w[1].freq_hz < w[0].freq_hz) {
+    };
+    if clean.was_unsorted {
         warnings.push(ImportWarning::general(
             "frequencies were not in increasing order; the points were sorted",
         ));
-        // Stable sort: among equal frequencies the first in the file stays first.
-        points.sort_by(|a, b| a.freq_hz.total_cmp(&b.freq_hz));
     }
-    let before = points.len();
-    let mut first_duplicate_line = None;
-    points.dedup_by(|later, kept| {
-        let same = later.freq_hz == kept.freq_hz;
-        if same && first_duplicate_line.is_none() {
-            first_duplicate_line = Some(later.line);
-        }
-        same
-    });
-    if let Some(line) = first_duplicate_line {
+    if let Some(&first) = clean.dropped.first() {
         warnings.push(ImportWarning::at(
-            line,
+            line_of(first),
             format!(
                 "{} repeated frequencies were dropped (the first value of each was kept)",
-                before - points.len()
-            ),
-        ));
-    }
-    let in_band = points
-        .iter()
-        .filter(|p| (BAND_LOW_HZ..=BAND_HIGH_HZ).contains(&p.freq_hz))
-        .count();
-    if in_band < 2 {
-        return Err(ImportError::invalid(
-            file,
-            format!(
-                "expected at least two points between 20 Hz and 20 kHz, found {in_band} \
-                 ({} points in total)",
-                points.len()
+                clean.dropped.len()
             ),
         ));
     }
     Ok(Curve {
-        freq_hz: points.iter().map(|p| p.freq_hz).collect(),
-        db: points.iter().map(|p| p.db).collect(),
+        freq_hz: clean.freq_hz,
+        db: clean.db,
     })
 }
 

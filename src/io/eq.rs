@@ -8,7 +8,7 @@
 //! what EAPO plays, not an approximation.
 
 use super::curve_data::{Channel, Curve};
-use crate::dsp::biquad::{Coefficients, FilterKind, FilterSpec};
+use crate::filter::{Coefficients, FilterKind, FilterSpec};
 use serde::{Deserialize, Serialize};
 use std::f64::consts::LN_2;
 
@@ -132,7 +132,7 @@ pub struct ChannelStage {
 
 /// An imported EQ: stages in file order, each for a set of channels.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct EqProfile {
+pub struct EqConfig {
     /// The stages in the order the file lists them.
     pub stages: Vec<ChannelStage>,
 }
@@ -168,7 +168,7 @@ impl ParametricEq {
     }
 }
 
-impl EqProfile {
+impl EqConfig {
     fn stages_for(&self, channel: Channel) -> impl Iterator<Item = &EqStage> {
         self.stages
             .iter()
@@ -177,7 +177,7 @@ impl EqProfile {
     }
 
     /// The exact magnitude response in dB for `channel` at `freqs_hz`, with every preamp,
-    /// biquad (f64 RBJ, `refcan::dsp::biquad`) and graphic EQ that applies to that channel.
+    /// biquad (f64 RBJ, `refcan::filter`) and graphic EQ that applies to that channel.
     pub fn response_db(&self, freqs_hz: &[f64], sample_rate_hz: f64, channel: Channel) -> Vec<f64> {
         let mut out = vec![0.0; freqs_hz.len()];
         for stage in self.stages_for(channel) {
@@ -315,7 +315,7 @@ mod tests {
     #[test]
     fn response_sums_stages_per_channel() {
         let pk = filter(FilterKind::Peaking, 1000.0, 6.0, Width::Q(1.0), false);
-        let profile = EqProfile {
+        let profile = EqConfig {
             stages: vec![
                 ChannelStage {
                     channels: ChannelMask::BOTH,

@@ -2,7 +2,7 @@
 //!
 //! Import: [`import_file`] / [`import_bytes`] detect the format from the content and return
 //! an [`Imported`]: either curves ([`Content::Curve`], mono or L/R) or an EQ
-//! ([`Content::Eq`]) whose response [`EqProfile::response_db`] evaluates exactly. Formats:
+//! ([`Content::Eq`]) whose response [`EqConfig::response_db`] evaluates exactly. Formats:
 //! AutoEq CSV measurements and result CSVs, other delimited tables, REW text exports,
 //! squig.link / CrinGraph `.txt` (with `X L.txt` + `X R.txt` pairing), Equalizer APO configs
 //! including AutoEq's `ParametricEQ.txt`, `FixedBandEQ.txt` and `GraphicEQ.txt`
@@ -24,7 +24,7 @@ mod table;
 mod text;
 
 pub use curve_data::{BAND_HIGH_HZ, BAND_LOW_HZ, Channel, ChannelCurves, Curve, MAX_ABS_DB};
-pub use eq::{ChannelMask, ChannelStage, EqFilter, EqProfile, EqStage, ParametricEq, Width};
+pub use eq::{ChannelMask, ChannelStage, EqConfig, EqFilter, EqStage, ParametricEq, Width};
 pub use error::{ImportError, ImportErrorKind, ImportWarning};
 
 use serde::{Deserialize, Serialize};
@@ -97,7 +97,7 @@ pub enum Content {
     /// A measurement, target or correction curve.
     Curve(CurveImport),
     /// An EQ that already is a correction (parametric and/or graphic).
-    Eq(EqProfile),
+    Eq(EqConfig),
 }
 
 /// The result of a successful import.

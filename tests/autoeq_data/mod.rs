@@ -3,7 +3,7 @@
 //! Refcan with AutoEq; each skips itself with a message when the folder is missing.
 #![allow(dead_code)]
 
-use refcan::dsp::biquad::FilterSpec;
+use refcan::filter::FilterSpec;
 use refcan::io::{self, Channel, Content, ImportOptions};
 use std::path::{Path, PathBuf};
 

@@ -8,17 +8,17 @@ mod plot;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use refcan::curve::{
-    self, Channel, CorrectionSettings, PersonalTarget, Profile, Response, level_match_gains_db,
-    other_headphone_delta,
+    self, Channel, ChannelResponses, CorrectionSettings, PersonalTarget, Response,
+    level_match_gains_db, other_headphone_delta,
 };
 use refcan::fit::{self, FitConfig, Shelves};
-use refcan::headphone::{HeadphoneProfile, import_curve, profile_channels};
 use refcan::io::export::{
     CamillaOptions, GraphicEqOptions, camilladsp_yaml, camilladsp_yaml_stereo, graphic_eq_txt,
     parametric_eq_txt, parametric_eq_txt_stereo,
 };
 use refcan::io::{self, Content, ImportOptions, ParametricEq};
 use refcan::presets::PresetLibrary;
+use refcan::source::{Headphone, import_curve};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -312,11 +312,11 @@ fn hz(f: f64) -> String {
 
 /// Everything computed for a headphone and a target.
 struct Chain {
-    headphone: HeadphoneProfile,
-    measurement: Option<Profile>,
+    headphone: Headphone,
+    measurement: Option<ChannelResponses>,
     target: Response,
     target_label: String,
-    correction: Profile,
+    correction: ChannelResponses,
 }
 
 impl Chain {
@@ -325,8 +325,7 @@ impl Chain {
             column: args.headphone_column.clone(),
             ..ImportOptions::default()
         };
-        let headphone =
-            HeadphoneProfile::import(&args.headphone, &options).map_err(CliError::input)?;
+        let headphone = Headphone::import(&args.headphone, &options).map_err(CliError::input)?;
         let (baseline, target_label) = resolve_target(args, library)?;
         let knobs = PersonalTarget {
             room_gain_db: args.room_gain,
@@ -375,7 +374,7 @@ impl Chain {
     }
 
     /// The headphone after correction (measurement + correction), per channel.
-    fn result(&self) -> Option<Profile> {
+    fn result(&self) -> Option<ChannelResponses> {
         self.measurement
             .as_ref()
             .map(|m| m.zip_with(&self.correction, |h, c| h.plus(c)))
@@ -445,7 +444,7 @@ fn fit_config(filters: usize, sample_rate_hz: f64) -> Result<FitConfig, CliError
 fn correct(args: &CorrectArgs) -> Result<(), CliError> {
     let library = PresetLibrary::load();
     let chain = Chain::build(&args.chain, &library)?;
-    let channels = profile_channels(&chain.correction);
+    let channels = chain.correction.channels();
     println!(
         "{}: {} ({}) → {}",
         chain.headphone.source_file,
@@ -602,7 +601,7 @@ fn collect_curves(chain: &Chain, sims: &[SimCurve], heard: bool) -> Vec<NamedCur
         (true, Channel::Right) => " R",
     };
     if let Some(m) = &chain.measurement {
-        for (ch, c) in profile_channels(m) {
+        for (ch, c) in m.channels() {
             out.push(NamedCurve {
                 name: format!("measurement{}", suffix(ch)),
                 curve: c.clone(),
@@ -615,7 +614,7 @@ fn collect_curves(chain: &Chain, sims: &[SimCurve], heard: bool) -> Vec<NamedCur
         curve: chain.target.clone(),
         role: plot::Role::Target,
     });
-    for (ch, c) in profile_channels(&chain.correction) {
+    for (ch, c) in chain.correction.channels() {
         out.push(NamedCurve {
             name: format!("correction{}", suffix(ch)),
             curve: c.clone(),
@@ -623,7 +622,7 @@ fn collect_curves(chain: &Chain, sims: &[SimCurve], heard: bool) -> Vec<NamedCur
         });
     }
     if let Some(result) = chain.result() {
-        for (ch, c) in profile_channels(&result) {
+        for (ch, c) in result.channels() {
             out.push(NamedCurve {
                 name: format!("result{}", suffix(ch)),
                 curve: c.clone(),

@@ -11,7 +11,7 @@
 //! fragment says so in its header comment and is meant to be merged into their config.
 
 use super::{ExportError, validate};
-use crate::dsp::biquad::{FilterKind, FilterSpec};
+use crate::filter::{FilterKind, FilterSpec};
 use crate::io::eq::ParametricEq;
 use std::fmt::Write;
 

@@ -17,7 +17,7 @@ pub use camilladsp::{CamillaOptions, CamillaSyntax, camilladsp_yaml, camilladsp_
 pub use graphic::{GRAPHIC_EQ_STEP, GraphicEqOptions, graphic_eq_frequencies, graphic_eq_txt};
 pub use parametric::{parametric_eq_txt, parametric_eq_txt_stereo, rounded_like_autoeq};
 
-use crate::dsp::biquad::FilterSpec;
+use crate::filter::FilterSpec;
 
 /// Why an export was refused.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]

@@ -8,7 +8,7 @@
 //! decimals is avoided: Equalizer APO would read `1000.125` as REW's thousands separator.
 
 use super::{ExportError, format_trimmed, validate};
-use crate::dsp::biquad::{FilterKind, FilterSpec};
+use crate::filter::{FilterKind, FilterSpec};
 use crate::io::eq::ParametricEq;
 use std::fmt::Write;
 

@@ -1,15 +1,15 @@
-//! The user's headphone as data, between the importers and the curve core.
+//! Imported curves as data: the user's headphone, between the importers and the curve core.
 //!
-//! A [`HeadphoneProfile`] is what a user brings: a measurement (mono or L/R curves) or an EQ
+//! A [`Headphone`] is what a user brings: a measurement (mono or L/R curves) or an EQ
 //! that already is the correction (ParametricEQ.txt / GraphicEQ.txt). It is plain,
 //! serialisable data so the plugin can persist it in its state and a project reopens on a
 //! machine that never saw the file; the curve core turns it into a correction.
 
 use crate::curve::{
-    self, Channel, CorrectionSettings, CurveError, Profile, Response, correct_profile,
+    self, Channel, ChannelResponses, CorrectionSettings, PointError, Response, correct_channels,
     imported_correction,
 };
-use crate::io::{self, ChannelCurves, Content, EqProfile, Format, ImportError, Imported};
+use crate::io::{self, ChannelCurves, Content, EqConfig, Format, ImportError, Imported};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -20,12 +20,12 @@ pub enum HeadphoneData {
     /// A frequency-response measurement, dB (any level; centred when used).
     Measurement(ChannelCurves),
     /// An EQ that already is the correction.
-    Eq(EqProfile),
+    Eq(EqConfig),
 }
 
 /// An imported headphone profile with where it came from.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct HeadphoneProfile {
+pub struct Headphone {
     /// Display name (file stem without AutoEq's suffixes).
     pub name: String,
     /// The file name it was imported from, for display.
@@ -38,7 +38,7 @@ pub struct HeadphoneProfile {
 
 /// Why a file could not become a headphone profile, target or simulation curve.
 #[derive(Debug, thiserror::Error)]
-pub enum ProfileError {
+pub enum SourceError {
     /// The file could not be imported (names file and line).
     #[error(transparent)]
     Import(#[from] ImportError),
@@ -48,7 +48,7 @@ pub enum ProfileError {
         /// The file.
         file: String,
         /// What is wrong.
-        source: CurveError,
+        source: PointError,
     },
     /// The file holds an EQ where a measurement or target curve is needed.
     #[error("{file}: this is an EQ ({format}), but a measurement or target curve is needed here")]
@@ -60,9 +60,9 @@ pub enum ProfileError {
     },
 }
 
-impl HeadphoneProfile {
+impl Headphone {
     /// Imports a headphone file (measurement or EQ, format detected from the content).
-    pub fn import(path: &Path, options: &io::ImportOptions) -> Result<Self, ProfileError> {
+    pub fn import(path: &Path, options: &io::ImportOptions) -> Result<Self, SourceError> {
         let imported = io::import_file_with(path, options)?;
         Ok(Self::from_imported(imported, &display_name(path)))
     }
@@ -91,9 +91,9 @@ impl HeadphoneProfile {
 
     /// The measurement as grid curves (0 dB at 1 kHz; a stereo pair shares one offset), or
     /// `None` for an EQ import.
-    pub fn measurement(&self) -> Option<Result<Profile, ProfileError>> {
+    pub fn measurement(&self) -> Option<Result<ChannelResponses, SourceError>> {
         match &self.data {
-            HeadphoneData::Measurement(c) => Some(curves_to_profile(c, &self.source_file)),
+            HeadphoneData::Measurement(c) => Some(curves_to_responses(c, &self.source_file)),
             HeadphoneData::Eq(_) => None,
         }
     }
@@ -105,14 +105,14 @@ impl HeadphoneProfile {
         &self,
         target: &Response,
         settings: &CorrectionSettings,
-    ) -> Result<Profile, ProfileError> {
+    ) -> Result<ChannelResponses, SourceError> {
         match &self.data {
             HeadphoneData::Measurement(c) => {
-                let measurement = curves_to_profile(c, &self.source_file)?;
-                Ok(correct_profile(target, &measurement, settings))
+                let measurement = curves_to_responses(c, &self.source_file)?;
+                Ok(correct_channels(target, &measurement, settings))
             }
             HeadphoneData::Eq(eq) => {
-                let channel_curve = |channel: Channel| -> Result<Response, ProfileError> {
+                let channel_curve = |channel: Channel| -> Result<Response, SourceError> {
                     let grid = curve::grid_hz();
                     let preamp = eq.preamp_db(channel);
                     let values: Vec<f64> = eq
@@ -121,7 +121,7 @@ impl HeadphoneProfile {
                         .map(|v| v - preamp)
                         .collect();
                     let response = Response::from_points(grid, &values).map_err(|source| {
-                        ProfileError::Curve {
+                        SourceError::Curve {
                             file: self.source_file.clone(),
                             source,
                         }
@@ -129,12 +129,12 @@ impl HeadphoneProfile {
                     Ok(imported_correction(&response.centered(), settings))
                 };
                 if eq.is_stereo() {
-                    Ok(Profile::stereo(
+                    Ok(ChannelResponses::stereo(
                         channel_curve(Channel::Left)?,
                         channel_curve(Channel::Right)?,
                     ))
                 } else {
-                    Ok(Profile::mono(channel_curve(Channel::Left)?))
+                    Ok(ChannelResponses::mono(channel_curve(Channel::Left)?))
                 }
             }
         }
@@ -143,12 +143,12 @@ impl HeadphoneProfile {
 
 /// Imports a file that must hold a curve (a target, or another headphone's measurement) and
 /// returns it as a grid curve (L/R averaged in dB), centred at 1 kHz.
-pub fn import_curve(path: &Path, options: &io::ImportOptions) -> Result<Response, ProfileError> {
+pub fn import_curve(path: &Path, options: &io::ImportOptions) -> Result<Response, SourceError> {
     let file = display_name(path);
     let imported = io::import_file_with(path, options)?;
     match imported.content {
-        Content::Curve(c) => Ok(curves_to_profile(&c.channels, &file)?.average()),
-        Content::Eq(_) => Err(ProfileError::NotACurve {
+        Content::Curve(c) => Ok(curves_to_responses(&c.channels, &file)?.average()),
+        Content::Eq(_) => Err(SourceError::NotACurve {
             file,
             format: imported.format.name(),
         }),
@@ -157,33 +157,24 @@ pub fn import_curve(path: &Path, options: &io::ImportOptions) -> Result<Response
 
 /// Imported curves as a grid profile at 0 dB at 1 kHz; a stereo pair shares one offset (the
 /// mean of its two 1 kHz levels), so a measured left/right level difference survives.
-fn curves_to_profile(curves: &ChannelCurves, file: &str) -> Result<Profile, ProfileError> {
+fn curves_to_responses(
+    curves: &ChannelCurves,
+    file: &str,
+) -> Result<ChannelResponses, SourceError> {
     let to_response = |c: &io::Curve| {
-        Response::from_points(&c.freq_hz, &c.db).map_err(|source| ProfileError::Curve {
+        Response::from_points(&c.freq_hz, &c.db).map_err(|source| SourceError::Curve {
             file: file.to_string(),
             source,
         })
     };
     Ok(match curves {
-        ChannelCurves::Mono(c) => Profile::mono(to_response(c)?.centered()),
+        ChannelCurves::Mono(c) => ChannelResponses::mono(to_response(c)?.centered()),
         ChannelCurves::Stereo { left, right } => {
             let (l, r) = (to_response(left)?, to_response(right)?);
             let offset = 0.5 * (l.gain_at(curve::CENTER_HZ) + r.gain_at(curve::CENTER_HZ));
-            Profile::stereo(l.offset(-offset), r.offset(-offset))
+            ChannelResponses::stereo(l.offset(-offset), r.offset(-offset))
         }
     })
-}
-
-/// The channels of a profile in output order (left, then right when stereo).
-pub fn profile_channels(profile: &Profile) -> Vec<(Channel, &Response)> {
-    if profile.is_stereo() {
-        vec![
-            (Channel::Left, profile.channel(Channel::Left)),
-            (Channel::Right, profile.channel(Channel::Right)),
-        ]
-    } else {
-        vec![(Channel::Left, profile.channel(Channel::Left))]
-    }
 }
 
 fn display_name(path: &Path) -> String {
@@ -195,7 +186,7 @@ fn display_name(path: &Path) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dsp::biquad::FilterSpec;
+    use crate::filter::FilterSpec;
 
     #[test]
     fn measurement_correction_brings_headphone_to_target() {
@@ -214,7 +205,7 @@ mod tests {
             .collect();
         let imported = io::import_bytes("hp.csv", format!("frequency,raw\n{text}").as_bytes())
             .expect("imports");
-        let profile = HeadphoneProfile::from_imported(imported, "hp.csv");
+        let profile = Headphone::from_imported(imported, "hp.csv");
         let c = profile
             .correction(&target, &CorrectionSettings::default())
             .expect("corrects");
@@ -234,7 +225,7 @@ mod tests {
     fn eq_import_is_its_own_correction_without_preamp() {
         let text = "Preamp: -6.5 dB\nFilter 1: ON PK Fc 3000 Hz Gain 4.0 dB Q 1.0\n";
         let imported = io::import_bytes("x ParametricEQ.txt", text.as_bytes()).expect("imports");
-        let profile = HeadphoneProfile::from_imported(imported, "x ParametricEQ.txt");
+        let profile = Headphone::from_imported(imported, "x ParametricEQ.txt");
         let c = profile
             .correction(&Response::flat(), &CorrectionSettings::default())
             .expect("correction");

@@ -1,21 +1,27 @@
-//! Peak detection as used by AutoEq's greedy initialisation: `scipy.signal.find_peaks(x,
-//! width=0, prominence=0, height=0)` — local maxima (plateaus give their middle sample),
-//! their topographic prominence, and the width at half prominence with linear interpolation
-//! of the crossing points (`rel_height = 0.5`).
+//! Peak detection with SciPy's `find_peaks` semantics, the one peak finder of the project:
+//! local maxima (edges never, a plateau once at its middle sample), their topographic
+//! prominence (height above the higher of the lowest points between the peak and the nearest
+//! higher point on each side), and the width at half prominence with linearly interpolated
+//! crossings (`rel_height = 0.5`). AutoEq uses it twice, and so do we: the correction's slope
+//! limiter keeps peaks of prominence ≥ 1 dB (`find_peaks(prominence=1)`), and the fitter's
+//! greedy initialisation places filters by height and width (`find_peaks(x, width=0,
+//! prominence=0, height=0)`).
 
 /// One local maximum of a sampled curve.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) struct Peak {
+pub struct Peak {
     /// Sample index of the peak.
     pub index: usize,
     /// Value at the peak.
     pub height: f64,
+    /// Height above the higher of its two bases.
+    pub prominence: f64,
     /// Width in samples at `height − prominence/2`.
     pub width: f64,
 }
 
-/// All local maxima of `x` with their heights and widths, in index order.
-pub(crate) fn find_peaks(x: &[f64]) -> Vec<Peak> {
+/// All local maxima of `x` with their heights, prominences and widths, in index order.
+pub fn find_peaks(x: &[f64]) -> Vec<Peak> {
     local_maxima(x)
         .into_iter()
         .map(|p| {
@@ -23,9 +29,19 @@ pub(crate) fn find_peaks(x: &[f64]) -> Vec<Peak> {
             Peak {
                 index: p,
                 height: x[p],
+                prominence,
                 width: width(x, p, prominence, left_base, right_base),
             }
         })
+        .collect()
+}
+
+/// Indices of the local maxima of `x` whose prominence is at least `min_prominence`.
+pub fn prominent_peaks(x: &[f64], min_prominence: f64) -> Vec<usize> {
+    find_peaks(x)
+        .into_iter()
+        .filter(|p| p.prominence >= min_prominence)
+        .map(|p| p.index)
         .collect()
 }
 
@@ -131,6 +147,9 @@ mod tests {
         let x = [1.0, 2.0, 4.0, 3.0, 1.0, 0.0, 6.0, 0.0];
         let p = find_peaks(&x);
         assert_eq!(p[0].index, 2);
+        assert_eq!(p[0].prominence, 3.0);
+        assert_eq!(prominent_peaks(&x, 3.0), vec![2, 6]);
+        assert_eq!(prominent_peaks(&x, 3.5), vec![6]);
         // Half level 2.5: left crossing between 1 (2.0) and 2 (4.0) at 1.25, right between
         // 3 (3.0) and 4 (1.0) at 3.25.
         assert!((p[0].width - 2.0).abs() < 1e-12, "{}", p[0].width);

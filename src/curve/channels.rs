@@ -1,4 +1,4 @@
-//! Per-channel curves: one curve for both ears, or separate left and right curves.
+//! Per-channel responses: one curve for both ears, or separate left and right curves.
 
 use super::response::Response;
 use serde::{Deserialize, Serialize};
@@ -12,17 +12,17 @@ pub enum Channel {
     Right,
 }
 
-/// A headphone profile (or any per-channel curve set): `left` is used for both ears unless
+/// A response per ear (a headphone measurement, a correction, any per-channel curve set): `left` is used for both ears unless
 /// `right` is present. Measurements often come as L/R pairs (squig.link, REW per ear).
 #[derive(Debug, Clone, PartialEq)]
-pub struct Profile {
+pub struct ChannelResponses {
     /// The left-ear curve, or the curve for both ears.
     pub left: Response,
     /// The right-ear curve when it differs from the left.
     pub right: Option<Response>,
 }
 
-impl Profile {
+impl ChannelResponses {
     /// One curve for both ears.
     pub fn mono(curve: Response) -> Self {
         Self {
@@ -84,6 +84,15 @@ impl Profile {
         Self { left, right }
     }
 
+    /// The channels in output order with their curves: left only for one curve for both
+    /// ears, else left then right.
+    pub fn channels(&self) -> Vec<(Channel, &Response)> {
+        match &self.right {
+            Some(right) => vec![(Channel::Left, &self.left), (Channel::Right, right)],
+            None => vec![(Channel::Left, &self.left)],
+        }
+    }
+
     /// The curves present (one or two).
     pub fn curves(&self) -> impl Iterator<Item = &Response> {
         std::iter::once(&self.left).chain(self.right.as_ref())
@@ -96,7 +105,7 @@ mod tests {
 
     #[test]
     fn mono_profiles_answer_left_for_both_ears() {
-        let p = Profile::mono(Response::flat().offset(2.0));
+        let p = ChannelResponses::mono(Response::flat().offset(2.0));
         assert_eq!(p.channel(Channel::Right).gain_at(500.0), 2.0);
         assert!(!p.is_stereo());
         assert_eq!(p.curves().count(), 1);
@@ -104,8 +113,9 @@ mod tests {
 
     #[test]
     fn stereo_zip_and_average() {
-        let a = Profile::stereo(Response::flat().offset(1.0), Response::flat().offset(3.0));
-        let b = Profile::mono(Response::flat().offset(10.0));
+        let a =
+            ChannelResponses::stereo(Response::flat().offset(1.0), Response::flat().offset(3.0));
+        let b = ChannelResponses::mono(Response::flat().offset(10.0));
         let sum = a.zip_with(&b, |x, y| x.plus(y));
         assert_eq!(sum.channel(Channel::Left).gain_at(1e3), 11.0);
         assert_eq!(sum.channel(Channel::Right).gain_at(1e3), 13.0);
