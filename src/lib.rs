@@ -5,6 +5,7 @@
 
 #![deny(missing_docs)]
 
+pub mod chain;
 pub mod curve;
 pub mod design;
 pub mod dsp;

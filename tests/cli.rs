@@ -257,9 +257,24 @@ fn curves_and_plot_write_their_files() {
     let header = text.lines().next().expect("header");
     assert_eq!(
         header,
-        "frequency,measurement,target,correction,result,sim phone_speaker,sim car"
+        "frequency,measurement,target,correction,result,sim phone_speaker,sim car,reference chain"
     );
     assert_eq!(text.lines().count(), 1 + grid_hz().len());
+    // The reference chain is the correction plus one preamp that keeps every chain ≤ 0 dB.
+    let rows: Vec<Vec<f64>> = text
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').map(|v| v.parse().expect("number")).collect())
+        .collect();
+    let preamp = rows[0][7] - rows[0][3];
+    assert!(preamp < 0.0, "{preamp}");
+    for r in &rows {
+        assert!((r[7] - r[3] - preamp).abs() < 0.002, "{r:?}");
+        assert!(
+            r[7] <= 0.0005 && r[7] + r[5] <= 0.0005 && r[7] + r[6] <= 0.0005,
+            "{r:?}"
+        );
+    }
 
     let png = dir.join("curves.png");
     let out = refcan(&[

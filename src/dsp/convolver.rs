@@ -196,8 +196,8 @@ impl PartitionPlan {
             let size_ok = s.size.is_power_of_two()
                 && (MIN_HEAD_PARTITION.min(s.size)..=MAX_PARTITION).contains(&s.size)
                 && s.size > previous_size;
-            let offset_ok =
-                s.offset == next && (i == 0 || (s.offset >= s.size && s.offset.is_multiple_of(s.size)));
+            let offset_ok = s.offset == next
+                && (i == 0 || (s.offset >= s.size && s.offset.is_multiple_of(s.size)));
             if !size_ok || !offset_ok || s.count == 0 {
                 return None;
             }

@@ -7,11 +7,9 @@
 mod plot;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use refcan::curve::{
-    self, Channel, ChannelResponses, CorrectionSettings, PersonalTarget, Response,
-    level_match_gains_db, other_headphone_delta,
-};
-use refcan::fit::{self, FitConfig, Shelves};
+use refcan::chain::{self, ChainCurves, ChainInputs, ChainSettings, SlotSource, SlotView};
+use refcan::curve::{self, Channel, CorrectionSettings, PersonalTarget, Response};
+use refcan::fit;
 use refcan::io::export::{
     CamillaOptions, GraphicEqOptions, camilladsp_yaml, camilladsp_yaml_stereo, graphic_eq_txt,
     parametric_eq_txt, parametric_eq_txt_stereo,
@@ -310,91 +308,75 @@ fn hz(f: f64) -> String {
     }
 }
 
-/// Everything computed for a headphone and a target.
+/// A headphone, a target and the settings, as the library's chain computes them.
 struct Chain {
     headphone: Headphone,
-    measurement: Option<ChannelResponses>,
-    target: Response,
     target_label: String,
-    correction: ChannelResponses,
+    curves: ChainCurves,
 }
 
 impl Chain {
-    fn build(args: &ChainArgs, library: &PresetLibrary) -> Result<Self, CliError> {
+    /// Reads the files and options of `args` and computes the chain with `slots`.
+    fn build(
+        args: &ChainArgs,
+        library: &PresetLibrary,
+        slots: &[SlotSource],
+    ) -> Result<Self, CliError> {
         let options = ImportOptions {
             column: args.headphone_column.clone(),
             ..ImportOptions::default()
         };
         let headphone = Headphone::import(&args.headphone, &options).map_err(CliError::input)?;
         let (baseline, target_label) = resolve_target(args, library)?;
-        let knobs = PersonalTarget {
+        let settings = chain_settings(args)?;
+        let curves = ChainCurves::compute(&ChainInputs {
+            headphone: Some(&headphone),
+            baseline: &baseline,
+            settings,
+            slots,
+        })
+        .map_err(CliError::input)?;
+        Ok(Self {
+            headphone,
+            target_label,
+            curves,
+        })
+    }
+}
+
+/// The chain settings of `args`, range-checked (errors name the option).
+fn chain_settings(args: &ChainArgs) -> Result<ChainSettings, CliError> {
+    let settings = ChainSettings {
+        knobs: PersonalTarget {
             room_gain_db: args.room_gain,
             pinna_gain_percent: args.pinna_gain,
             tilt_db_per_oct: args.tilt,
             treble_db: args.treble,
-        };
-        check_range(
-            "--room-gain",
-            args.room_gain,
-            &curve::target::ROOM_GAIN_RANGE_DB,
-        )?;
-        check_range(
-            "--pinna-gain",
-            args.pinna_gain,
-            &curve::target::PINNA_GAIN_RANGE_PERCENT,
-        )?;
-        check_range("--tilt", args.tilt, &curve::target::TILT_RANGE_DB_PER_OCT)?;
-        check_range("--treble", args.treble, &curve::target::TREBLE_RANGE_DB)?;
-        check_range(
-            "--max-boost",
-            args.max_boost,
-            &curve::correction::MAX_BOOST_RANGE_DB,
-        )?;
-        check_range("--amount", args.amount, &(0.0..=100.0))?;
-        let target = knobs.build(&baseline);
-        let settings = CorrectionSettings {
+        },
+        correction: CorrectionSettings {
             max_boost_db: args.max_boost,
             amount_percent: args.amount,
             ..CorrectionSettings::default()
+        },
+        correct: true,
+    };
+    settings.validate().map_err(|e| {
+        let flag = match e.field {
+            "room_gain_db" => "--room-gain",
+            "pinna_gain_percent" => "--pinna-gain",
+            "tilt_db_per_oct" => "--tilt",
+            "treble_db" => "--treble",
+            "max_boost_db" => "--max-boost",
+            _ => "--amount",
         };
-        let correction = headphone
-            .correction(&target, &settings)
-            .map_err(CliError::input)?;
-        let measurement = headphone
-            .measurement()
-            .transpose()
-            .map_err(CliError::input)?;
-        Ok(Self {
-            headphone,
-            measurement,
-            target,
-            target_label,
-            correction,
-        })
-    }
-
-    /// The headphone after correction (measurement + correction), per channel.
-    fn result(&self) -> Option<ChannelResponses> {
-        self.measurement
-            .as_ref()
-            .map(|m| m.zip_with(&self.correction, |h, c| h.plus(c)))
-    }
-}
-
-fn check_range(
-    flag: &str,
-    value: f64,
-    range: &std::ops::RangeInclusive<f64>,
-) -> Result<(), CliError> {
-    if value.is_finite() && range.contains(&value) {
-        Ok(())
-    } else {
-        Err(CliError::Input(format!(
-            "{flag} {value} is outside {} … {}",
-            range.start(),
-            range.end()
-        )))
-    }
+        CliError::Input(format!(
+            "{flag} {} is outside {} … {}",
+            e.value,
+            e.range.start(),
+            e.range.end()
+        ))
+    })?;
+    Ok(settings)
 }
 
 fn resolve_target(
@@ -424,27 +406,10 @@ fn resolve_target(
     )))
 }
 
-fn fit_config(filters: usize, sample_rate_hz: f64) -> Result<FitConfig, CliError> {
-    let config = match filters {
-        0 => return Err(CliError::Input("--filters must be at least 1".into())),
-        1 | 2 => FitConfig::peaking_with_shelves(filters, Shelves::None),
-        n if n <= 40 => FitConfig::peaking_with_shelves(n - 2, Shelves::Fixed),
-        _ => return Err(CliError::Input("--filters must be at most 40".into())),
-    };
-    if !(sample_rate_hz.is_finite() && (8_000.0..=768_000.0).contains(&sample_rate_hz)) {
-        return Err(CliError::Input(format!(
-            "--sample-rate {sample_rate_hz} is outside 8000 … 768000 Hz"
-        )));
-    }
-    Ok(config
-        .with_sample_rate(sample_rate_hz)
-        .with_effort(fit::Effort::Exhaustive))
-}
-
 fn correct(args: &CorrectArgs) -> Result<(), CliError> {
     let library = PresetLibrary::load();
-    let chain = Chain::build(&args.chain, &library)?;
-    let channels = chain.correction.channels();
+    let chain = Chain::build(&args.chain, &library, &[])?;
+    let channels = chain.curves.correction.channels();
     println!(
         "{}: {} ({}) → {}",
         chain.headphone.source_file,
@@ -456,12 +421,13 @@ fn correct(args: &CorrectArgs) -> Result<(), CliError> {
     let text = match args.export {
         ExportFormat::Graphic => {
             // One GraphicEQ for both ears (EAPO applies it to all channels): the mean.
-            let mean = chain.correction.average();
+            let mean = chain.curves.correction.average();
             let (f, db) = mean.to_points();
             graphic_eq_txt(&f, &db, &GraphicEqOptions::autoeq()).map_err(CliError::input)?
         }
         ExportFormat::Apo | ExportFormat::Camilladsp => {
-            let config = fit_config(args.filters, args.sample_rate)?;
+            let config = chain::fit_config(args.filters, args.sample_rate, fit::Effort::Exhaustive)
+                .map_err(|e| CliError::Input(format!("--filters/--sample-rate: {e}")))?;
             let mut eqs = Vec::new();
             for (channel, correction) in &channels {
                 let (f, db) = correction.to_points();
@@ -476,10 +442,11 @@ fn correct(args: &CorrectArgs) -> Result<(), CliError> {
                     fitted.errors.autoeq_loss,
                     fitted.preamp_db
                 );
-                if let Some(m) = &chain.measurement {
+                if let Some(m) = &chain.curves.measurement {
                     let h = m.channel(*channel);
                     let eq = Response::from_filters(&fitted.filters, args.sample_rate);
-                    let (rms, max) = deviation_db(&h.plus(&eq), &chain.target, 20.0, 10_000.0);
+                    let (rms, max) =
+                        deviation_db(&h.plus(&eq), &chain.curves.target, 20.0, 10_000.0);
                     println!(
                         "{label}headphone + EQ vs target: {rms:.2} dB rms, {max:.2} dB max over \
                          20 Hz–10 kHz"
@@ -529,35 +496,15 @@ fn deviation_db(a: &Response, b: &Response, lo_hz: f64, hi_hz: f64) -> (f64, f64
     (rms, max)
 }
 
-/// A named curve column for the CSV and the plot.
-pub struct NamedCurve {
-    /// Column / legend name.
-    pub name: String,
-    /// The curve.
-    pub curve: Response,
-    /// What kind of curve it is (for the plot's styling).
-    pub role: plot::Role,
-}
-
-/// A simulation's level-matched `ΔS` with its id (CSV column) and display name (legend).
-struct SimCurve {
-    id: String,
-    name: String,
-    delta: Response,
-}
-
-/// The simulations the user asked for, plus "other headphone", level-matched.
-fn simulation_curves(
-    args: &SimArgs,
-    chain: &Chain,
-    library: &PresetLibrary,
-) -> Result<Vec<SimCurve>, CliError> {
-    let mut deltas = Vec::new();
+/// The slots the user asked for: simulation presets by id (or `all`), then "other
+/// headphone".
+fn slot_sources(args: &SimArgs, library: &PresetLibrary) -> Result<Vec<SlotSource>, CliError> {
     let wanted: Vec<String> = if args.simulations.iter().any(|i| i == "all") {
         library.simulations.iter().map(|s| s.id.clone()).collect()
     } else {
         args.simulations.clone()
     };
+    let mut slots = Vec::new();
     for id in &wanted {
         let preset = library.simulation(id).ok_or_else(|| {
             let ids: Vec<&str> = library.simulations.iter().map(|s| s.id.as_str()).collect();
@@ -566,94 +513,27 @@ fn simulation_curves(
                 ids.join(", ")
             ))
         })?;
-        deltas.push((preset.id.clone(), preset.name.clone(), preset.delta()));
+        slots.push(SlotSource::Simulation {
+            id: preset.id.clone(),
+            name: preset.name.clone(),
+            simulation: preset.simulation(),
+        });
     }
     if let Some(path) = args.other.as_deref() {
-        let h_other = import_curve(path, &ImportOptions::default()).map_err(CliError::input)?;
+        let measurement = import_curve(path, &ImportOptions::default()).map_err(CliError::input)?;
         let name = path
             .file_stem()
             .map_or_else(|| "other".into(), |s| s.to_string_lossy().into_owned());
-        deltas.push((
-            format!("through {name}"),
-            format!("through {name}"),
-            other_headphone_delta(&h_other, &chain.target, 0.5),
-        ));
+        slots.push(SlotSource::OtherHeadphone { name, measurement });
     }
-    let curves: Vec<Response> = deltas.iter().map(|(_, _, d)| d.clone()).collect();
-    let gains = level_match_gains_db(&curves);
-    Ok(deltas
-        .into_iter()
-        .zip(gains)
-        .map(|((id, name, d), g)| SimCurve {
-            id,
-            name,
-            delta: d.offset(-g),
-        })
-        .collect())
-}
-
-fn collect_curves(chain: &Chain, sims: &[SimCurve], heard: bool) -> Vec<NamedCurve> {
-    let mut out = Vec::new();
-    let stereo = chain.correction.is_stereo();
-    let suffix = |ch: Channel| match (stereo, ch) {
-        (false, _) => "",
-        (true, Channel::Left) => " L",
-        (true, Channel::Right) => " R",
-    };
-    if let Some(m) = &chain.measurement {
-        for (ch, c) in m.channels() {
-            out.push(NamedCurve {
-                name: format!("measurement{}", suffix(ch)),
-                curve: c.clone(),
-                role: plot::Role::Measurement,
-            });
-        }
-    }
-    out.push(NamedCurve {
-        name: "target".into(),
-        curve: chain.target.clone(),
-        role: plot::Role::Target,
-    });
-    for (ch, c) in chain.correction.channels() {
-        out.push(NamedCurve {
-            name: format!("correction{}", suffix(ch)),
-            curve: c.clone(),
-            role: plot::Role::Correction,
-        });
-    }
-    if let Some(result) = chain.result() {
-        for (ch, c) in result.channels() {
-            out.push(NamedCurve {
-                name: format!("result{}", suffix(ch)),
-                curve: c.clone(),
-                role: plot::Role::Result,
-            });
-        }
-    }
-    for sim in sims {
-        // As a CSV column: ΔS (level-matched). In the plot: the target as heard through it.
-        let (name, curve) = if heard {
-            (
-                format!("{} (simulated)", sim.name),
-                chain.target.plus(&sim.delta),
-            )
-        } else {
-            (format!("sim {}", sim.id), sim.delta.clone())
-        };
-        out.push(NamedCurve {
-            name,
-            curve,
-            role: plot::Role::Simulation,
-        });
-    }
-    out
+    Ok(slots)
 }
 
 fn curves(args: &CurvesArgs) -> Result<(), CliError> {
     let library = PresetLibrary::load();
-    let chain = Chain::build(&args.chain, &library)?;
-    let sims = simulation_curves(&args.sims, &chain, &library)?;
-    let columns = collect_curves(&chain, &sims, false);
+    let slots = slot_sources(&args.sims, &library)?;
+    let chain = Chain::build(&args.chain, &library, &slots)?;
+    let columns = chain.curves.named_curves(SlotView::Delta);
     let mut csv = String::from("frequency");
     for c in &columns {
         csv.push(',');
@@ -677,14 +557,19 @@ fn curves(args: &CurvesArgs) -> Result<(), CliError> {
         columns.len() + 1,
         curve::GRID_LEN
     );
+    println!(
+        "preamp {:.2} dB, the same for the reference and every simulation (\"reference chain\" = \
+         correction + preamp, what the plugin plays)",
+        chain.curves.preamp_db
+    );
     Ok(())
 }
 
 fn plot_command(args: &PlotArgs) -> Result<(), CliError> {
     let library = PresetLibrary::load();
-    let chain = Chain::build(&args.chain, &library)?;
-    let sims = simulation_curves(&args.sims, &chain, &library)?;
-    let curves = collect_curves(&chain, &sims, true);
+    let slots = slot_sources(&args.sims, &library)?;
+    let chain = Chain::build(&args.chain, &library, &slots)?;
+    let curves = chain.curves.named_curves(SlotView::Heard);
     let title = format!(
         "{} corrected to {}",
         chain.headphone.name, chain.target_label

@@ -3,27 +3,12 @@
 //! Drawn with `plotters`' bitmap backend; text uses the Ubuntu Light face that egui bundles
 //! (`epaint_default_fonts`), registered at run time, so no system font is needed.
 
-use super::NamedCurve;
 use plotters::coord::combinators::{BindKeyPoints, IntoLogRange};
 use plotters::prelude::*;
 use plotters::style::{FontStyle, register_font};
+use refcan::chain::{NamedCurve, Role};
 use refcan::curve::grid_hz;
 use std::path::Path;
-
-/// What a curve is, which decides its colour and weight.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Role {
-    /// The raw headphone measurement.
-    Measurement,
-    /// The reference target.
-    Target,
-    /// The correction filter.
-    Correction,
-    /// Measurement + correction.
-    Result,
-    /// The target as heard through a simulation.
-    Simulation,
-}
 
 const FONT: &str = "refcan-sans";
 const LABELS_HZ: [f64; 10] = [
@@ -111,6 +96,7 @@ pub fn draw(
             Role::Target => (RGBColor(0, 0, 0), 2),
             Role::Correction => (RGBColor(31, 119, 180), 2),
             Role::Result => (RGBColor(44, 160, 44), 3),
+            Role::Chain => (RGBColor(31, 119, 180), 1),
             Role::Simulation => {
                 sim_index += 1;
                 (SIM_COLOURS[(sim_index - 1) % SIM_COLOURS.len()], 2)
