@@ -1,7 +1,9 @@
 //! Refcan: headphone reference correction and translation check, as a CLAP and VST3 plugin.
 //!
-//! This file is the thin plugin shell. The DSP lives in framework-free modules (`dsp`, `curve`,
-//! `io`, `fit`) that the CLI and the tests use directly.
+//! This file is the thin plugin shell. Everything else is framework-free and used directly by
+//! the CLI and the tests: `chain` (the chain as curves), `design` (FIR design, fits and the
+//! background designer), `dsp` (audio-thread code: convolver, cascade, engine, stages),
+//! `curve`, `filter`, `fit`, `io`, `source`, `presets`.
 
 #![deny(missing_docs)]
 
@@ -17,26 +19,70 @@ pub mod presets;
 pub mod source;
 pub mod state;
 
+use design::designer::{DesignKey, DesignSource, Designer, Inbox};
+use design::{DesignSettings, Layout};
+use dsp::delay::DelayLine;
+use dsp::denormals::DenormalGuard;
+use dsp::engine::Engine;
+use dsp::input::InputStage;
 use dsp::output::OutputStage;
 use nice_plug::prelude::*;
 use params::RefcanParams;
+use presets::PresetLibrary;
+use source::Headphone;
 use std::num::NonZeroU32;
 use std::sync::Arc;
 
-/// Frames processed per inner chunk; bounds the per-sample scratch buffers on the stack.
-const CHUNK_FRAMES: usize = 256;
-
-/// The plugin instance.
+/// The plugin instance: parameters, the designer thread's handle, and the audio state of the
+/// current activation.
 pub struct Refcan {
     params: Arc<RefcanParams>,
+    library: Arc<PresetLibrary>,
+    designer: Option<Designer>,
+    inbox: Option<Inbox>,
+    audio: Option<AudioState>,
+    layouts: u64,
+}
+
+/// Everything the audio thread touches, sized in `activate`.
+struct AudioState {
+    engine: Engine,
+    input: InputStage,
     output: OutputStage,
+    /// The input before the chain, delayed by the engine's latency for the bypass path.
+    dry: Vec<DelayLine>,
+    dry_buf: Vec<Vec<f32>>,
+    trim_db: Vec<f32>,
+    max_block: usize,
+    reported_latency: usize,
+}
+
+/// The designer reads the parameters and the state document through this.
+struct ParamSource {
+    params: Arc<RefcanParams>,
+}
+
+impl DesignSource for ParamSource {
+    fn settings(&self) -> DesignSettings {
+        self.params.design_settings()
+    }
+    fn headphone_generation(&self) -> u64 {
+        self.params.state.generation()
+    }
+    fn headphone(&self) -> Option<Headphone> {
+        self.params.state.headphone()
+    }
 }
 
 impl Default for Refcan {
     fn default() -> Self {
         Self {
             params: Arc::new(RefcanParams::default()),
-            output: OutputStage::default(),
+            library: Arc::new(PresetLibrary::builtin()),
+            designer: None,
+            inbox: None,
+            audio: None,
+            layouts: 0,
         }
     }
 }
@@ -88,60 +134,154 @@ impl Plugin for Refcan {
         }
     }
 
+    /// Sizes the engine for the sample rate and block size, designs the current settings
+    /// synchronously (so audio starts corrected), starts the designer thread on the first
+    /// activation and reports the engine's latency.
     fn activate(
         &mut self,
-        _audio_io_layout: &AudioIOLayout,
+        audio_io_layout: &AudioIOLayout,
         buffer_config: &BufferConfig,
-        _context: &mut impl ActivateContext<Self>,
+        context: &mut impl ActivateContext<Self>,
     ) -> bool {
-        self.output.set_sample_rate(buffer_config.sample_rate);
+        let channels = audio_io_layout
+            .main_output_channels
+            .map_or(2, |n| n.get() as usize)
+            .clamp(1, 2);
+        let fs = f64::from(buffer_config.sample_rate);
+        let max_block = (buffer_config.max_buffer_size as usize).max(1);
+        if self.designer.is_none() {
+            let source = Arc::new(ParamSource {
+                params: self.params.clone(),
+            });
+            let (designer, inbox) = Designer::spawn(source, self.library.clone());
+            self.designer = Some(designer);
+            self.inbox = Some(inbox);
+        }
+        self.layouts += 1;
+        let layout = Layout::new(self.layouts, fs, max_block);
+        let mut engine = Engine::new(&layout, channels);
+        let settings = self.params.design_settings();
+        let headphone_generation = self.params.state.generation();
+        let headphone = self.params.state.headphone();
+        let designed = match design::design(&settings, headphone.as_ref(), &layout, &self.library) {
+            Ok(d) => {
+                drop(engine.install_now(Box::new(d)));
+                Some(DesignKey {
+                    layout_id: layout.id,
+                    settings,
+                    headphone_generation,
+                })
+            }
+            Err(e) => {
+                nice_error!("Refcan: no correction: {e}");
+                None
+            }
+        };
+        let latency = engine.latency_samples();
+        context.set_latency_samples(latency as u32);
+        let dry_capacity = layout.max_latency_samples + max_block;
+        if let Some(designer) = &self.designer {
+            designer.set_layout(layout, designed);
+        }
+        let sample_rate = buffer_config.sample_rate;
+        self.audio = Some(AudioState {
+            engine,
+            input: InputStage::new(sample_rate),
+            output: OutputStage::new(sample_rate),
+            dry: (0..channels)
+                .map(|_| DelayLine::new(dry_capacity))
+                .collect(),
+            dry_buf: vec![vec![0.0; max_block]; channels],
+            trim_db: vec![0.0; max_block],
+            max_block,
+            reported_latency: latency,
+        });
         self.reset();
         true
     }
 
     fn reset(&mut self) {
-        self.output
-            .reset(self.params.bypass.value(), self.params.mono.value());
+        if let Some(audio) = &mut self.audio {
+            audio.engine.reset();
+            audio.input.reset(self.params.mono.value());
+            audio.output.reset(self.params.bypass.value());
+            for d in &mut audio.dry {
+                d.reset();
+            }
+        }
     }
 
     fn process(
         &mut self,
         buffer: &mut Buffer,
         _aux: &mut AuxiliaryBuffers,
-        _context: &mut impl ProcessContext<Self>,
+        context: &mut impl ProcessContext<Self>,
     ) -> ProcessStatus {
+        let _flush = DenormalGuard::new();
+        let (Some(audio), Some(inbox)) = (self.audio.as_mut(), self.inbox.as_mut()) else {
+            return ProcessStatus::Normal;
+        };
         let bypass = self.params.bypass.value();
         let mono = self.params.mono.value();
         let frames = buffer.samples();
         let channels = buffer.as_slice();
-        let mut trim_db = [0.0f32; CHUNK_FRAMES];
-
         let mut start = 0;
         while start < frames {
-            let len = (frames - start).min(CHUNK_FRAMES);
+            let len = (frames - start).min(audio.max_block);
             self.params
                 .output_gain
                 .smoothed
-                .next_block_exact(&mut trim_db[..len]);
+                .next_block_exact(&mut audio.trim_db[..len]);
             match channels {
                 [left, right] => {
                     let mut chunk = [
                         &mut left[start..start + len],
                         &mut right[start..start + len],
                     ];
-                    self.output
-                        .process(&mut chunk, &trim_db[..len], bypass, mono);
+                    audio.run(inbox, &mut chunk, bypass, mono);
                 }
                 [only] => {
                     let mut chunk = [&mut only[start..start + len]];
-                    self.output
-                        .process(&mut chunk, &trim_db[..len], bypass, mono);
+                    audio.run(inbox, &mut chunk, bypass, mono);
                 }
                 _ => {}
             }
             start += len;
         }
+        let latency = audio.engine.latency_samples();
+        if latency != audio.reported_latency {
+            audio.reported_latency = latency;
+            context.set_latency_samples(latency as u32);
+        }
         ProcessStatus::Normal
+    }
+}
+
+impl AudioState {
+    /// One piece of at most `max_block` frames: dry copy (delayed by the latency), input
+    /// hygiene and mono, the engine, then trim and bypass.
+    fn run(&mut self, inbox: &mut Inbox, chunk: &mut [&mut [f32]], bypass: bool, mono: bool) {
+        let len = chunk.first().map_or(0, |c| c.len());
+        let latency = self.engine.latency_samples();
+        for ((data, line), buf) in chunk.iter().zip(&mut self.dry).zip(&mut self.dry_buf) {
+            line.write(data);
+            line.read_delayed(latency, &mut buf[..len]);
+        }
+        self.input.process(chunk, mono);
+        self.engine.process(inbox, chunk);
+        match (chunk, &self.dry_buf[..]) {
+            ([l, r], [dl, dr]) => self.output.process(
+                &mut [l, r],
+                &[&dl[..len], &dr[..len]],
+                &self.trim_db[..len],
+                bypass,
+            ),
+            ([only], [d, ..]) => {
+                self.output
+                    .process(&mut [only], &[&d[..len]], &self.trim_db[..len], bypass)
+            }
+            _ => {}
+        }
     }
 }
 

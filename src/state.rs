@@ -6,6 +6,9 @@
 //! through [`migrate`] first, so old projects keep opening as fields are added; a document from
 //! a newer Refcan, or a corrupted one, is refused and the instance keeps its previous state.
 
+use crate::curve::correction::MAX_BOOST_RANGE_DB;
+use crate::curve::{CorrectionSettings, Response};
+use crate::source::Headphone;
 use nice_plug::params::persist::PersistentField;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -17,13 +20,26 @@ pub const PERSIST_KEY: &str = "refcan";
 
 /// The state format this build writes. Bump it, and add a step to `MIGRATIONS`, whenever a
 /// change needs more than new fields with serde defaults.
-pub const STATE_FORMAT_VERSION: u32 = 1;
+///
+/// History: 1 — empty document (plugin foundation); 2 — the headphone as data and the
+/// correction's max boost.
+pub const STATE_FORMAT_VERSION: u32 = 2;
 
 /// One migration step: turns a document of version `n` into version `n + 1`.
 type Migration = fn(Map<String, Value>) -> Result<Map<String, Value>, StateError>;
 
-/// `MIGRATIONS[i]` upgrades version `i + 1` to `i + 2`. Empty while only version 1 exists.
-const MIGRATIONS: &[Migration] = &[];
+/// `MIGRATIONS[i]` upgrades version `i + 1` to `i + 2`. The array's length is tied to
+/// [`STATE_FORMAT_VERSION`], so bumping the version without adding its step does not compile.
+const MIGRATIONS: [Migration; STATE_FORMAT_VERSION as usize - 1] = [v1_to_v2];
+
+/// Version 2 adds the headphone (none in a version-1 project) and the max boost (the
+/// default the correction used then).
+fn v1_to_v2(mut doc: Map<String, Value>) -> Result<Map<String, Value>, StateError> {
+    doc.entry("headphone").or_insert(Value::Null);
+    doc.entry("max_boost_db")
+        .or_insert(Value::from(CorrectionSettings::default().max_boost_db));
+    Ok(doc)
+}
 
 /// Why a saved state document was refused.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -47,12 +63,19 @@ pub enum StateError {
     Invalid(String),
 }
 
-/// Everything Refcan persists outside its parameters (format version 1).
+/// Everything Refcan persists outside its parameters (format version 2).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RefcanState {
     /// The format version the document was written in (always [`STATE_FORMAT_VERSION`] after
     /// loading).
     pub format_version: u32,
+    /// The user's headphone as data (the measurement or EQ itself, not a path), so a project
+    /// reopens on a machine that never saw the file. `None`: nothing to correct.
+    #[serde(default)]
+    pub headphone: Option<Headphone>,
+    /// Largest boost of the correction, dB (0–12).
+    #[serde(default = "default_max_boost_db")]
+    pub max_boost_db: f64,
     /// Fields this build does not know (written by a newer minor revision of the same format
     /// version): kept and written back so no user data is silently dropped.
     #[serde(flatten)]
@@ -63,9 +86,15 @@ impl Default for RefcanState {
     fn default() -> Self {
         Self {
             format_version: STATE_FORMAT_VERSION,
+            headphone: None,
+            max_boost_db: default_max_boost_db(),
             unknown: Map::new(),
         }
     }
+}
+
+fn default_max_boost_db() -> f64 {
+    CorrectionSettings::default().max_boost_db
 }
 
 impl RefcanState {
@@ -74,11 +103,33 @@ impl RefcanState {
         serde_json::to_value(self).unwrap_or_else(|_| Value::Object(Map::new()))
     }
 
-    /// Reads a state document of any supported version, migrating it to the current one.
+    /// Reads a state document of any supported version, migrating it to the current one, and
+    /// checks it ([`RefcanState::validate`]).
     pub fn from_value(value: Value) -> Result<Self, StateError> {
         let migrated = migrate(value)?;
-        serde_json::from_value(Value::Object(migrated))
-            .map_err(|e| StateError::Invalid(e.to_string()))
+        let state: Self = serde_json::from_value(Value::Object(migrated))
+            .map_err(|e| StateError::Invalid(e.to_string()))?;
+        state.validate()?;
+        Ok(state)
+    }
+
+    /// Checks what the document holds: the max boost within its range, and a headphone whose
+    /// data give a correction (the designer runs the same code, so a state that loads is a
+    /// state that plays).
+    pub fn validate(&self) -> Result<(), StateError> {
+        if !(self.max_boost_db.is_finite() && MAX_BOOST_RANGE_DB.contains(&self.max_boost_db)) {
+            return Err(StateError::Invalid(format!(
+                "max_boost_db {} is outside {} … {} dB",
+                self.max_boost_db,
+                MAX_BOOST_RANGE_DB.start(),
+                MAX_BOOST_RANGE_DB.end()
+            )));
+        }
+        if let Some(h) = &self.headphone {
+            h.correction(&Response::flat(), &CorrectionSettings::default())
+                .map_err(|e| StateError::Invalid(format!("headphone '{}': {e}", h.name)))?;
+        }
+        Ok(())
     }
 }
 
@@ -136,6 +187,23 @@ impl SharedState {
         self.generation.fetch_add(1, Ordering::AcqRel);
     }
 
+    /// The max boost of the correction, dB.
+    pub fn max_boost_db(&self) -> f64 {
+        self.state
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .max_boost_db
+    }
+
+    /// The headphone, if one is installed.
+    pub fn headphone(&self) -> Option<Headphone> {
+        self.state
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .headphone
+            .clone()
+    }
+
     /// Increases every time the state is replaced or loaded.
     pub fn generation(&self) -> u64 {
         self.generation.load(Ordering::Acquire)
@@ -190,16 +258,45 @@ mod tests {
 
     #[test]
     fn current_version_round_trips_with_unknown_fields() {
-        let doc = json!({"format_version": 1, "future_field": {"a": [1, 2, 3]}});
+        let doc = json!({
+            "format_version": 2,
+            "headphone": null,
+            "max_boost_db": 4.5,
+            "future_field": {"a": [1, 2, 3]}
+        });
         let state = RefcanState::from_value(doc.clone()).expect("loads");
         assert_eq!(state.to_value(), doc);
+    }
+
+    #[test]
+    fn version_1_migrates_to_no_headphone_and_the_default_boost() {
+        let state =
+            RefcanState::from_value(json!({"format_version": 1, "kept": true})).expect("loads");
+        assert_eq!(state.format_version, 2);
+        assert_eq!(state.headphone, None);
+        assert_eq!(state.max_boost_db, 6.0);
+        assert_eq!(state.unknown.get("kept"), Some(&json!(true)));
+    }
+
+    #[test]
+    fn bad_values_are_refused() {
+        let doc = json!({"format_version": 2, "max_boost_db": 40.0});
+        assert!(matches!(
+            RefcanState::from_value(doc),
+            Err(StateError::Invalid(m)) if m.contains("max_boost_db")
+        ));
+        let doc = json!({"format_version": 2, "headphone": {"name": 3}});
+        assert!(matches!(
+            RefcanState::from_value(doc),
+            Err(StateError::Invalid(_))
+        ));
     }
 
     #[test]
     fn future_and_corrupted_documents_keep_the_previous_state() {
         let shared = SharedState::default();
         shared
-            .load(json!({"format_version": 1, "keep": true}))
+            .load(json!({"format_version": 2, "keep": true}))
             .expect("valid");
         let before = shared.get();
         let g = shared.generation();
@@ -222,7 +319,7 @@ mod tests {
     #[test]
     fn persistent_field_round_trip() {
         let shared = SharedState::default();
-        PersistentField::set(&shared, json!({"format_version": 1, "x": 2}));
+        PersistentField::set(&shared, json!({"format_version": 2, "x": 2}));
         let text = PersistentField::map(&shared, |v: &Value| v.to_string());
         assert!(text.contains("\"x\":2"));
         assert!(shared.last_error().is_none());

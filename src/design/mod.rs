@@ -1,4 +1,268 @@
-//! Filter design off the audio thread: FIR taps from chain curves, and the background
-//! designer that turns settings into ready-to-run filters for the engine.
+//! Filter design off the audio thread: settings and a headphone in, a [`Design`] out that the
+//! audio engine ([`crate::dsp::engine`]) runs without further work.
+//!
+//! [`design`] computes the chain ([`crate::chain`]) and realises the curve being heard in the
+//! chosen [`FilterMode`]: a minimum-phase FIR (Zero latency), a linear-phase FIR (Linear
+//! phase) or a fitted cascade of state-variable biquads (Low CPU). [`designer`] runs it on a
+//! background thread and hands the results over lock-free.
 
+pub mod designer;
 pub mod fir;
+
+use crate::chain::{self, ChainCurves, ChainInputs, ChainSettings, Listen};
+use crate::curve::{ChannelResponses, Response, grid_hz};
+use crate::dsp::cascade::CascadeCoefficients;
+use crate::dsp::convolver::{FilterSpectra, PartitionPlan};
+use crate::filter::cascade_magnitude_db;
+use crate::fit::{self, Effort, FitError};
+use crate::presets::PresetLibrary;
+use crate::source::{Headphone, SourceError};
+use fir::Phase;
+
+/// How the chain curve is realised (the `filter_mode` parameter).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FilterMode {
+    /// Minimum-phase FIR, partitioned convolution with a zero-latency head: 0 samples.
+    #[default]
+    ZeroLatency,
+    /// Linear-phase FIR: no phase change, `(taps − 1)/2` samples of latency.
+    LinearPhase,
+    /// Fitted parametric biquads (SVF, f64): 0 samples, a fraction of the CPU.
+    LowCpu,
+}
+
+/// Parametric filters of the Low CPU engine: 2 shelves + 14 peaking.
+pub const LOW_CPU_FILTERS: usize = 16;
+
+/// Highest centre frequency of a Low CPU peaking filter, Hz (AutoEq stops at 10 kHz; the
+/// engine fits the treble in detail up to here).
+pub const LOW_CPU_MAX_PEAK_HZ: f64 = 16_000.0;
+
+/// Upper end of the band over which designs are checked and Low CPU fits are exact, Hz.
+pub const CHECK_BAND_HZ: (f64, f64) = (20.0, 16_000.0);
+
+/// What the engine is sized for in one activation: sample rate, host block size, the FIR
+/// partitioning. Designs carry the layout id they were made for; the engine ignores others.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Layout {
+    /// Identifies this activation's layout.
+    pub id: u64,
+    /// Sample rate, Hz.
+    pub sample_rate_hz: f64,
+    /// Largest host block, frames.
+    pub max_block: usize,
+    /// FIR taps (minimum phase; linear phase uses one less when even).
+    pub fir_taps: usize,
+    /// How FIRs are partitioned for the convolver.
+    pub plan: PartitionPlan,
+    /// Latency of the Linear phase engine, samples (the largest any design reports).
+    pub max_latency_samples: usize,
+}
+
+impl Layout {
+    /// The layout for `sample_rate_hz` and blocks of up to `max_block` frames.
+    pub fn new(id: u64, sample_rate_hz: f64, max_block: usize) -> Self {
+        let fir_taps = fir::taps_for_rate(sample_rate_hz, Phase::Minimum);
+        let linear = fir::taps_for_rate(sample_rate_hz, Phase::Linear);
+        Self {
+            id,
+            sample_rate_hz,
+            max_block: max_block.max(1),
+            fir_taps,
+            plan: PartitionPlan::new(fir_taps, max_block),
+            max_latency_samples: fir::latency_samples(linear, Phase::Linear),
+        }
+    }
+
+    /// Latency a design in `mode` reports, samples.
+    pub fn latency_samples(&self, mode: FilterMode) -> usize {
+        match mode {
+            FilterMode::LinearPhase => self.max_latency_samples,
+            FilterMode::ZeroLatency | FilterMode::LowCpu => 0,
+        }
+    }
+}
+
+/// Everything a design depends on besides the headphone and the layout.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DesignSettings {
+    /// Engine.
+    pub mode: FilterMode,
+    /// Built-in target preset id (the `target` parameter).
+    pub target_id: String,
+    /// Knobs, correction settings, correction on/off.
+    pub chain: ChainSettings,
+}
+
+/// A ready-to-run filter for the engine.
+#[derive(Debug, Clone)]
+pub struct Design {
+    /// The layout it was made for.
+    pub layout_id: u64,
+    /// Its engine.
+    pub mode: FilterMode,
+    /// Delay it adds, samples (what the plugin reports).
+    pub latency_samples: usize,
+    /// What runs.
+    pub kind: DesignKind,
+    /// The common preamp included, dB.
+    pub preamp_db: f64,
+    /// Low CPU only: the largest |cascade − curve| over [`CHECK_BAND_HZ`] at the layout's rate,
+    /// dB (the accuracy the engine promises in that mode).
+    pub fit_max_error_db: Option<f64>,
+}
+
+/// The filter of a [`Design`]: one entry per channel, or one for both.
+#[derive(Debug, Clone)]
+pub enum DesignKind {
+    /// A plain gain (nothing to correct), delayed by the latency.
+    Gain(f32),
+    /// FIR taps, transformed for the layout's partition plan.
+    Fir(Vec<FilterSpectra>),
+    /// SVF cascades (the preamp is their final gain).
+    Cascade(Vec<CascadeCoefficients>),
+}
+
+/// Why a design could not be made (the previous filter keeps playing).
+#[derive(Debug, thiserror::Error)]
+pub enum DesignError {
+    /// The headphone's data are not a usable curve.
+    #[error(transparent)]
+    Source(#[from] SourceError),
+    /// The target id is not a built-in target.
+    #[error("unknown target '{0}'")]
+    UnknownTarget(String),
+    /// The target preset's table is unusable.
+    #[error("target '{id}': {message}")]
+    BadTarget {
+        /// Preset id.
+        id: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// A setting is out of range.
+    #[error(transparent)]
+    Range(#[from] chain::RangeError),
+    /// The Low CPU fit failed.
+    #[error("Low CPU fit: {0}")]
+    Fit(#[from] FitError),
+}
+
+/// The chain curves for `settings` and `headphone` with the built-in presets of `library`.
+pub fn chain_curves(
+    settings: &DesignSettings,
+    headphone: Option<&Headphone>,
+    library: &PresetLibrary,
+) -> Result<ChainCurves, DesignError> {
+    settings.chain.validate()?;
+    let preset = library
+        .target(&settings.target_id)
+        .ok_or_else(|| DesignError::UnknownTarget(settings.target_id.clone()))?;
+    let baseline = preset.curve().map_err(|e| DesignError::BadTarget {
+        id: preset.id.clone(),
+        message: e.to_string(),
+    })?;
+    Ok(ChainCurves::compute(&ChainInputs {
+        headphone,
+        baseline: &baseline,
+        settings: settings.chain,
+        slots: &[],
+    })?)
+}
+
+/// Designs the reference chain for `layout` (see the module docs).
+pub fn design(
+    settings: &DesignSettings,
+    headphone: Option<&Headphone>,
+    layout: &Layout,
+    library: &PresetLibrary,
+) -> Result<Design, DesignError> {
+    let curves = chain_curves(settings, headphone, library)?;
+    let played = curves.chain(Listen::Reference);
+    Ok(realise(&played, curves.preamp_db, settings.mode, layout)?)
+}
+
+/// Turns the played chain curve (per channel, preamp included) into a design.
+pub fn realise(
+    played: &ChannelResponses,
+    preamp_db: f64,
+    mode: FilterMode,
+    layout: &Layout,
+) -> Result<Design, FitError> {
+    let fs = layout.sample_rate_hz;
+    let latency_samples = layout.latency_samples(mode);
+    let flat = played
+        .curves()
+        .all(|c| (c.max_db() - c.min_db()).abs() < 1e-9);
+    let (kind, fit_max_error_db) = if flat {
+        let gain_db = played.left.values_db().first().copied().unwrap_or(0.0);
+        (DesignKind::Gain(10f32.powf(gain_db as f32 / 20.0)), None)
+    } else {
+        match mode {
+            FilterMode::ZeroLatency | FilterMode::LinearPhase => {
+                let (phase, taps) = match mode {
+                    FilterMode::LinearPhase => {
+                        (Phase::Linear, fir::taps_for_rate(fs, Phase::Linear))
+                    }
+                    _ => (Phase::Minimum, layout.fir_taps),
+                };
+                let spectra = played
+                    .curves()
+                    .map(|c| {
+                        let at = |f: f64| c.gain_at(f);
+                        FilterSpectra::new(&fir::design(&at, fs, taps, phase), &layout.plan)
+                    })
+                    .collect();
+                (DesignKind::Fir(spectra), None)
+            }
+            FilterMode::LowCpu => {
+                let mut cascades = Vec::new();
+                let mut worst: f64 = 0.0;
+                for c in played.curves() {
+                    let (cascade, err) = fit_cascade(c, preamp_db, fs)?;
+                    worst = worst.max(err);
+                    cascades.push(cascade);
+                }
+                (DesignKind::Cascade(cascades), Some(worst))
+            }
+        }
+    };
+    Ok(Design {
+        layout_id: layout.id,
+        mode,
+        latency_samples,
+        kind,
+        preamp_db,
+        fit_max_error_db,
+    })
+}
+
+/// Fits the Low CPU cascade to `curve` (which includes `preamp_db`): the filters follow the
+/// shape, the preamp is the final gain. Returns the cascade and its largest error over
+/// [`CHECK_BAND_HZ`] against the curve at `fs`, dB.
+fn fit_cascade(
+    curve: &Response,
+    preamp_db: f64,
+    fs: f64,
+) -> Result<(CascadeCoefficients, f64), FitError> {
+    let shape = curve.clone().offset(-preamp_db);
+    let (f, db) = shape.to_points();
+    let config = chain::fit_config(LOW_CPU_FILTERS, fs, Effort::Single)
+        .map_err(|reason| FitError::InvalidConfig {
+            field: "sample_rate_hz".into(),
+            reason,
+        })?
+        .with_energy_only_above(CHECK_BAND_HZ.1)
+        .with_peaking_freq_range(20.0, LOW_CPU_MAX_PEAK_HZ.min(0.45 * fs));
+    let fitted = fit::fit(&f, &db, &config)?;
+    let (lo, hi) = CHECK_BAND_HZ;
+    let err = grid_hz()
+        .iter()
+        .filter(|&&hz| (lo..=hi).contains(&hz))
+        .map(|&hz| (cascade_magnitude_db(&fitted.filters, hz, fs) - shape.gain_at(hz)).abs())
+        .fold(0.0, f64::max);
+    Ok((
+        CascadeCoefficients::design(&fitted.filters, fs, preamp_db),
+        err,
+    ))
+}

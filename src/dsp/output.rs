@@ -1,7 +1,8 @@
-//! The last stage of the chain: mono check, output trim, bypass crossfade, and output hygiene.
+//! The last stage of the chain: output trim, bypass crossfade, and output hygiene.
 //!
-//! Framework-free: the plugin hands it per-sample trim values (already smoothed) and the
-//! current bypass/mono switches; the stage owns the crossfades so that toggling either one is
+//! Framework-free: the plugin hands it the processed (wet) channels, the dry input delayed by
+//! the engine's latency (so bypass stays latency-aligned), per-sample trim values (already
+//! smoothed) and the bypass switch; the stage owns the crossfade so toggling bypass is
 //! click-free, and it guarantees the host never receives NaN, infinity or subnormal samples.
 
 use super::ramp::Ramp;
@@ -9,11 +10,10 @@ use super::ramp::Ramp;
 /// Crossfade time for bypass and mono switching, in milliseconds.
 pub const SWITCH_FADE_MS: f32 = 10.0;
 
-/// Mono check, output trim and bypass for one plugin instance (1 or 2 channels).
+/// Output trim and bypass for one plugin instance (1 or 2 channels).
 #[derive(Debug, Clone)]
 pub struct OutputStage {
     bypass: Ramp,
-    mono: Ramp,
     /// The last trim converted to a linear gain, so a steady trim costs no `powf` per sample.
     trim_cache: (f32, f32),
 }
@@ -25,85 +25,60 @@ impl Default for OutputStage {
 }
 
 impl OutputStage {
-    /// A stage for `sample_rate_hz`, not bypassed, in stereo.
+    /// A stage for `sample_rate_hz`, not bypassed.
     pub fn new(sample_rate_hz: f32) -> Self {
-        let len = fade_samples(sample_rate_hz);
         Self {
-            bypass: Ramp::new(false, len),
-            mono: Ramp::new(false, len),
+            bypass: Ramp::new(false, fade_samples(sample_rate_hz)),
             trim_cache: (0.0, 1.0),
         }
     }
 
-    /// Re-times the crossfades for a new sample rate.
+    /// Re-times the crossfade for a new sample rate.
     pub fn set_sample_rate(&mut self, sample_rate_hz: f32) {
-        let len = fade_samples(sample_rate_hz);
-        self.bypass.set_length(len);
-        self.mono.set_length(len);
+        self.bypass.set_length(fade_samples(sample_rate_hz));
     }
 
-    /// Jumps to the given switch positions without fading (after activation or a reset).
-    pub fn reset(&mut self, bypass: bool, mono: bool) {
+    /// Jumps to the given switch position without fading (after activation or a reset).
+    pub fn reset(&mut self, bypass: bool) {
         self.bypass.reset(bypass);
-        self.mono.reset(mono);
     }
 
-    /// Processes `channels` in place. `trim_db[i]` is the output gain for frame `i`; only the
-    /// first `channels[0].len()` values are read. With one channel the mono switch does nothing.
+    /// Trims `wet` in place and crossfades it with `dry` (the input, delayed like the wet
+    /// path) while `bypass` is on. `trim_db[i]` is the output gain for frame `i`; only the
+    /// first `wet[0].len()` values are read. Once bypassed the output is `dry` bit for bit.
     pub fn process(
         &mut self,
-        channels: &mut [&mut [f32]],
+        wet: &mut [&mut [f32]],
+        dry: &[&[f32]],
         trim_db: &[f32],
         bypass: bool,
-        mono: bool,
     ) {
         self.bypass.set_target(bypass);
-        self.mono.set_target(mono);
-        let frames = channels.first().map_or(0, |c| c.len()).min(trim_db.len());
-
-        match channels {
-            [left, right] => {
-                for i in 0..frames {
-                    let dry_l = sanitize(left[i]);
-                    let dry_r = sanitize(right[i]);
-                    let m = self.mono.next_weight();
-                    let b = self.bypass.next_weight();
-                    if b == 1.0 {
-                        // True bypass: the input, bit for bit (apart from NaN/denormal hygiene).
-                        left[i] = dry_l;
-                        right[i] = dry_r;
-                        continue;
-                    }
-                    let gain = self.trim_gain(trim_db[i]);
-                    let mid = 0.5 * (dry_l + dry_r);
-                    let wet_l = gain * ((1.0 - m) * dry_l + m * mid);
-                    let wet_r = gain * ((1.0 - m) * dry_r + m * mid);
-                    // Finite input can still overflow (trim or L + R near f32::MAX): sanitize.
-                    left[i] = sanitize(wet_l + b * (dry_l - wet_l));
-                    right[i] = sanitize(wet_r + b * (dry_r - wet_r));
+        let frames = wet
+            .iter()
+            .map(|c| c.len())
+            .chain(dry.iter().map(|c| c.len()))
+            .min()
+            .unwrap_or(0)
+            .min(trim_db.len());
+        for i in 0..frames {
+            let b = self.bypass.next_weight();
+            if b == 1.0 {
+                // True bypass: the (delayed) input, bit for bit, after hygiene.
+                for (w, d) in wet.iter_mut().zip(dry) {
+                    w[i] = sanitize(d[i]);
                 }
+                continue;
             }
-            _ => {
-                for i in 0..frames {
-                    let b = self.bypass.next_weight();
-                    self.mono.next_weight();
-                    let gain = if b == 1.0 {
-                        1.0
-                    } else {
-                        db_to_gain(trim_db[i])
-                    };
-                    for ch in channels.iter_mut() {
-                        let dry = sanitize(ch[i]);
-                        let wet = gain * dry;
-                        ch[i] = sanitize(wet + b * (dry - wet));
-                    }
-                }
+            let gain = self.trim_gain(trim_db[i]);
+            for (w, d) in wet.iter_mut().zip(dry) {
+                let trimmed = gain * w[i];
+                // Finite input can still overflow (filters, trim): sanitize.
+                w[i] = sanitize(trimmed + b * (sanitize(d[i]) - trimmed));
             }
         }
     }
-}
 
-impl OutputStage {
     /// Linear gain of `db`, recomputed only when the trim moves.
     #[inline]
     fn trim_gain(&mut self, db: f32) -> f32 {
@@ -115,7 +90,7 @@ impl OutputStage {
 }
 
 /// Number of samples in one switch crossfade at `sample_rate_hz`.
-fn fade_samples(sample_rate_hz: f32) -> u32 {
+pub(crate) fn fade_samples(sample_rate_hz: f32) -> u32 {
     ((SWITCH_FADE_MS * 1e-3 * sample_rate_hz).round() as u32).max(1)
 }
 
@@ -141,16 +116,10 @@ pub fn flush(x: f32) -> f32 {
 mod tests {
     use super::*;
 
-    fn run(
-        stage: &mut OutputStage,
-        l: &mut [f32],
-        r: &mut [f32],
-        db: f32,
-        bypass: bool,
-        mono: bool,
-    ) {
+    fn run(stage: &mut OutputStage, l: &mut [f32], r: &mut [f32], db: f32, bypass: bool) {
         let trim = vec![db; l.len()];
-        stage.process(&mut [l, r], &trim, bypass, mono);
+        let (dl, dr) = (l.to_vec(), r.to_vec());
+        stage.process(&mut [l, r], &[&dl, &dr], &trim, bypass);
     }
 
     #[test]
@@ -158,22 +127,21 @@ mod tests {
         let mut s = OutputStage::new(48_000.0);
         let mut l = vec![0.5; 64];
         let mut r = vec![-0.25; 64];
-        run(&mut s, &mut l, &mut r, -6.0, false, false);
+        run(&mut s, &mut l, &mut r, -6.0, false);
         let g = 10f32.powf(-6.0 / 20.0);
         assert!((l[10] - 0.5 * g).abs() < 1e-7);
         assert!((r[10] + 0.25 * g).abs() < 1e-7);
     }
 
     #[test]
-    fn bypass_settles_to_the_exact_input_and_fades_without_jumps() {
+    fn bypass_settles_to_the_exact_dry_input_and_fades_without_jumps() {
         let mut s = OutputStage::new(48_000.0);
         let input: Vec<f32> = (0..2000).map(|i| (i as f32 * 0.01).sin() * 0.5).collect();
         let mut l = input.clone();
         let mut r = input.clone();
-        run(&mut s, &mut l, &mut r, -12.0, true, false);
+        run(&mut s, &mut l, &mut r, -12.0, true);
         // After the 10 ms fade (480 samples) the output is the input.
         assert_eq!(&l[480..], &input[480..]);
-        // During the fade the output moves smoothly from the trimmed to the dry signal.
         let max_step = l
             .windows(2)
             .map(|w| (w[1] - w[0]).abs())
@@ -186,40 +154,19 @@ mod tests {
     }
 
     #[test]
-    fn mono_gives_identical_channels() {
-        let mut s = OutputStage::new(48_000.0);
-        s.reset(false, true);
-        let mut l: Vec<f32> = (0..256).map(|i| (i as f32 * 0.1).sin()).collect();
-        let mut r: Vec<f32> = (0..256).map(|i| (i as f32 * 0.37).cos()).collect();
-        let expect: Vec<f32> = l.iter().zip(&r).map(|(a, b)| 0.5 * (a + b)).collect();
-        run(&mut s, &mut l, &mut r, 0.0, false, true);
-        assert_eq!(l, r);
-        for (a, b) in l.iter().zip(&expect) {
-            assert!((a - b).abs() < 1e-6);
-        }
-    }
-
-    #[test]
-    fn non_finite_and_subnormal_input_never_reaches_the_output() {
+    fn non_finite_and_subnormal_samples_never_reach_the_output() {
         let mut s = OutputStage::new(48_000.0);
         let mut l = vec![f32::NAN, f32::INFINITY, 1e-40, 0.5];
         let mut r = vec![f32::NEG_INFINITY, 0.25, -1e-42, f32::NAN];
-        run(&mut s, &mut l, &mut r, 0.0, false, false);
+        run(&mut s, &mut l, &mut r, 0.0, false);
         for x in l.iter().chain(&r) {
             assert!(x.is_finite() && (*x == 0.0 || x.abs() >= f32::MIN_POSITIVE));
         }
         assert_eq!(l[3], 0.5);
-
-        // Finite but huge input overflows under +12 dB trim or in the mono sum.
-        for mono in [false, true] {
-            let mut s = OutputStage::new(48_000.0);
-            s.reset(false, mono);
-            let mut l = vec![3.0e38, -3.0e38, 1.0];
-            let mut r = vec![3.0e38, -3.0e38, 1.0];
-            run(&mut s, &mut l, &mut r, 12.0, false, mono);
-            for x in l.iter().chain(&r) {
-                assert!(x.is_finite(), "mono={mono}: {x}");
-            }
-        }
+        // Finite but huge samples overflow under +12 dB trim.
+        let mut l = vec![3.0e38, -3.0e38, 1.0];
+        let mut r = vec![3.0e38, -3.0e38, 1.0];
+        run(&mut s, &mut l, &mut r, 12.0, false);
+        assert!(l.iter().chain(&r).all(|x| x.is_finite()));
     }
 }

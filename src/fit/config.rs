@@ -275,6 +275,10 @@ pub struct FitConfig {
     pub loss_min_hz: f64,
     /// Upper end of the band the loss is computed over, Hz.
     pub loss_max_hz: f64,
+    /// Above this frequency only the mean level of the curve counts in the loss (AutoEq:
+    /// 10 kHz, "only the total energy matters"); the Low CPU engine fits the treble in detail.
+    #[serde(default = "default_energy_only_above_hz")]
+    pub energy_only_above_hz: f64,
     /// How many restarts and re-seedings to try.
     pub effort: Effort,
     /// What keeps the filters sensible (cancellation penalty, curve-derived gain bound).
@@ -290,6 +294,7 @@ impl FitConfig {
             sample_rate_hz: autoeq_limits::SAMPLE_RATE_HZ,
             loss_min_hz: autoeq_limits::LOSS_MIN_HZ,
             loss_max_hz: autoeq_limits::LOSS_MAX_HZ,
+            energy_only_above_hz: autoeq_limits::ENERGY_ONLY_ABOVE_HZ,
             effort: Effort::Thorough,
             regularisation: Regularisation::DEFAULT,
         }
@@ -377,6 +382,27 @@ impl FitConfig {
         self
     }
 
+    /// Where the loss stops following the curve in detail and only matches its mean level
+    /// (AutoEq's 10 kHz by default).
+    pub fn with_energy_only_above(mut self, freq_hz: f64) -> Self {
+        self.energy_only_above_hz = freq_hz;
+        self
+    }
+
+    /// Every free peaking filter's centre range becomes `[min_hz, max_hz]` (AutoEq: 20 Hz to
+    /// 10 kHz).
+    pub fn with_peaking_freq_range(mut self, min_hz: f64, max_hz: f64) -> Self {
+        for slot in &mut self.filters {
+            if slot.kind == FitKind::Peaking && slot.freq_hz.is_free() {
+                slot.freq_hz = Param::Free {
+                    min: min_hz,
+                    max: max_hz,
+                };
+            }
+        }
+        self
+    }
+
     /// Device limits on gain: every filter's gain range is narrowed to `[min_db, max_db]`
     /// (e.g. ±12 dB for a Qudelix 5K).
     pub fn with_gain_range_db(mut self, min_db: f64, max_db: f64) -> Self {
@@ -420,6 +446,15 @@ impl FitConfig {
                 reason: format!(
                     "need 0 < min < max, got {} and {}",
                     self.loss_min_hz, self.loss_max_hz
+                ),
+            });
+        }
+        if !(self.energy_only_above_hz.is_finite() && self.energy_only_above_hz > 0.0) {
+            return Err(FitError::InvalidConfig {
+                field: "energy_only_above_hz".into(),
+                reason: format!(
+                    "must be a positive number, got {}",
+                    self.energy_only_above_hz
                 ),
             });
         }
@@ -469,6 +504,10 @@ impl FitConfig {
         }
         Ok(())
     }
+}
+
+fn default_energy_only_above_hz() -> f64 {
+    autoeq_limits::ENERGY_ONLY_ABOVE_HZ
 }
 
 #[cfg(test)]

@@ -159,7 +159,7 @@ pub fn fit(freq_hz: &[f64], target_db: &[f64], config: &FitConfig) -> Result<Fit
         slots,
         config.loss_min_hz,
         config.loss_max_hz,
-        autoeq_limits::ENERGY_ONLY_ABOVE_HZ,
+        config.energy_only_above_hz,
     )
     .with_cancellation(
         config.regularisation.cancellation_weight,

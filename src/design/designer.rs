@@ -1,0 +1,345 @@
+//! The background designer: a thread that watches the settings, designs when they change and
+//! hands finished [`Design`]s to the audio thread through a lock-free queue; the audio thread
+//! hands retired ones back through a second queue, so their memory is freed here, never on
+//! the audio thread.
+//!
+//! The audio thread never wakes this thread (that would be a system call): the thread polls
+//! the settings every [`POLL_INTERVAL`] (a handful of atomic loads and a comparison). The first
+//! change after a quiet spell is designed at once; while a knob keeps moving, designs follow
+//! at most every [`THROTTLE`], so the audio thread crossfades through a few intermediate
+//! filters instead of queueing hundreds. The queues are `rtrb` single-producer
+//! single-consumer ring buffers: wait-free push and pop, no allocation after creation.
+
+use super::{Design, DesignSettings, Layout, design};
+use crate::presets::PresetLibrary;
+use crate::source::Headphone;
+use rtrb::{Consumer, Producer, RingBuffer};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+/// How often the thread looks at the settings.
+pub const POLL_INTERVAL: Duration = Duration::from_millis(2);
+
+/// Shortest time between two designs while settings keep changing (a little longer than the
+/// engine's crossfade, so every design gets heard).
+pub const THROTTLE: Duration = Duration::from_millis(35);
+
+/// Designs waiting for the audio thread at most (it takes the newest and retires the rest).
+const DESIGN_QUEUE: usize = 4;
+
+/// Retired designs waiting to be freed at most (more than can ever be in flight).
+const RETIRE_QUEUE: usize = 16;
+
+/// Where the designer reads what to design: the plugin's parameters and state, or a test's.
+pub trait DesignSource: Send + Sync + 'static {
+    /// The current settings (cheap: called every poll).
+    fn settings(&self) -> DesignSettings;
+    /// Changes whenever the headphone changes (cheap: called every poll).
+    fn headphone_generation(&self) -> u64;
+    /// The current headphone (called only when a design is due).
+    fn headphone(&self) -> Option<Headphone>;
+}
+
+/// What the designer reports, for the editor, the log and tests.
+#[derive(Debug, Clone, Default)]
+pub struct DesignerStatus {
+    /// Designs delivered so far.
+    pub designs: u64,
+    /// The last failure (the previous filter kept playing), cleared by the next success.
+    pub last_error: Option<String>,
+    /// Time the last design took, from the settings being seen to the design being queued.
+    pub last_design_time: Option<Duration>,
+}
+
+struct Shared {
+    stop: AtomicBool,
+    layout: Mutex<Option<(Arc<Layout>, Option<DesignKey>)>>,
+    layout_generation: AtomicU64,
+    status: Mutex<DesignerStatus>,
+}
+
+/// Identifies what a design was made from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DesignKey {
+    /// The layout it was made for.
+    pub layout_id: u64,
+    /// The settings.
+    pub settings: DesignSettings,
+    /// The headphone generation.
+    pub headphone_generation: u64,
+}
+
+/// Creates the two ends of the handover: the designer's [`Outbox`] and the audio thread's
+/// [`Inbox`].
+pub fn handover() -> (Outbox, Inbox) {
+    let (design_tx, design_rx) = RingBuffer::new(DESIGN_QUEUE);
+    let (retire_tx, retire_rx) = RingBuffer::new(RETIRE_QUEUE);
+    (
+        Outbox {
+            designs: design_tx,
+            retired: retire_rx,
+        },
+        Inbox {
+            designs: design_rx,
+            retired: retire_tx,
+        },
+    )
+}
+
+/// The designer's end of the handover: designs out, retired designs back to be freed.
+pub struct Outbox {
+    designs: Producer<Box<Design>>,
+    retired: Consumer<Box<Design>>,
+}
+
+impl Outbox {
+    /// Queues a design for the audio thread; gives it back when the queue is full.
+    pub fn send(&mut self, design: Box<Design>) -> Result<(), Box<Design>> {
+        match self.designs.push(design) {
+            Ok(()) => Ok(()),
+            Err(rtrb::PushError::Full(d)) => Err(d),
+        }
+    }
+
+    /// Frees what the audio thread retired; returns how many.
+    pub fn free_retired(&mut self) -> usize {
+        let mut n = 0;
+        while let Ok(old) = self.retired.pop() {
+            drop(old);
+            n += 1;
+        }
+        n
+    }
+}
+
+/// The audio thread's end of the handover: new designs in, retired designs out.
+pub struct Inbox {
+    designs: Consumer<Box<Design>>,
+    retired: Producer<Box<Design>>,
+}
+
+impl Inbox {
+    /// The newest waiting design, if any, when `current` can be retired afterwards: older
+    /// waiting designs are retired at once. Never blocks or allocates; returns `None` when
+    /// there is no room to retire (the design stays queued for the next call).
+    pub fn take_newest(&mut self) -> Option<Box<Design>> {
+        // Room for every waiting design but the newest, plus the one it will replace.
+        if self.designs.slots() == 0 || self.retired.slots() < self.designs.slots() + 1 {
+            return None;
+        }
+        let mut newest = self.designs.pop().ok()?;
+        while let Ok(next) = self.designs.pop() {
+            let older = std::mem::replace(&mut newest, next);
+            self.retire(older);
+        }
+        Some(newest)
+    }
+
+    /// Hands a design back to be freed off the audio thread. Only call after
+    /// [`Inbox::take_newest`] made room; if the queue were full the design would be kept
+    /// alive by leaking it rather than freed here.
+    pub fn retire(&mut self, design: Box<Design>) {
+        if let Err(rtrb::PushError::Full(design)) = self.retired.push(design) {
+            // Unreachable by construction; never free on the audio thread.
+            std::mem::forget(design);
+        }
+    }
+}
+
+/// The designer thread's handle, owned by the plugin (main thread).
+pub struct Designer {
+    shared: Arc<Shared>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Designer {
+    /// Starts the thread reading `source`; returns the handle and the audio thread's inbox.
+    pub fn spawn<S: DesignSource>(source: Arc<S>, library: Arc<PresetLibrary>) -> (Self, Inbox) {
+        let (outbox, inbox) = handover();
+        let shared = Arc::new(Shared {
+            stop: AtomicBool::new(false),
+            layout: Mutex::new(None),
+            layout_generation: AtomicU64::new(0),
+            status: Mutex::new(DesignerStatus::default()),
+        });
+        let thread_shared = shared.clone();
+        let thread = std::thread::Builder::new()
+            .name("refcan-designer".into())
+            .spawn(move || run(&*source, &library, &thread_shared, outbox))
+            .ok();
+        (Self { shared, thread }, inbox)
+    }
+
+    /// Tells the thread the engine's new layout (after an activation). `designed` is what the
+    /// activation already designed synchronously, so the thread does not repeat it.
+    pub fn set_layout(&self, layout: Layout, designed: Option<DesignKey>) {
+        *lock(&self.shared.layout) = Some((Arc::new(layout), designed));
+        self.shared.layout_generation.fetch_add(1, Ordering::AcqRel);
+        self.wake();
+    }
+
+    /// Asks the thread to look at the settings now (from any thread but the audio thread).
+    pub fn wake(&self) {
+        if let Some(t) = &self.thread {
+            t.thread().unpark();
+        }
+    }
+
+    /// The thread's status.
+    pub fn status(&self) -> DesignerStatus {
+        lock(&self.shared.status).clone()
+    }
+
+    /// True when the thread is running.
+    pub fn is_running(&self) -> bool {
+        self.thread.as_ref().is_some_and(|t| !t.is_finished())
+    }
+}
+
+impl Drop for Designer {
+    fn drop(&mut self) {
+        self.shared.stop.store(true, Ordering::Release);
+        if let Some(t) = self.thread.take() {
+            t.thread().unpark();
+            let _ = t.join();
+        }
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// The thread's loop (see the module docs).
+fn run(source: &dyn DesignSource, library: &PresetLibrary, shared: &Shared, mut outbox: Outbox) {
+    let mut last: Option<DesignKey> = None;
+    let mut last_layout_generation = u64::MAX;
+    let mut last_design = Instant::now() - THROTTLE;
+    let mut pending: Option<Box<Design>> = None;
+    let mut layout: Option<Arc<Layout>> = None;
+    while !shared.stop.load(Ordering::Acquire) {
+        outbox.free_retired();
+        if let Some(d) = pending.take()
+            && let Err(d) = outbox.send(d)
+        {
+            pending = Some(d);
+        }
+        let generation = shared.layout_generation.load(Ordering::Acquire);
+        if generation != last_layout_generation {
+            last_layout_generation = generation;
+            if let Some((l, designed)) = lock(&shared.layout).clone() {
+                layout = Some(l);
+                if designed.is_some() {
+                    last = designed;
+                }
+                // Designs for an older layout are useless: drop a waiting one.
+                pending = None;
+            }
+        }
+        if let (Some(layout), None) = (&layout, &pending) {
+            let seen = Instant::now();
+            let key = DesignKey {
+                layout_id: layout.id,
+                settings: source.settings(),
+                headphone_generation: source.headphone_generation(),
+            };
+            if last.as_ref() != Some(&key) && last_design.elapsed() >= THROTTLE {
+                let headphone = source.headphone();
+                let result = design(&key.settings, headphone.as_ref(), layout, library);
+                last = Some(key);
+                last_design = Instant::now();
+                let mut status = lock(&shared.status);
+                match result {
+                    Ok(d) => {
+                        if let Err(d) = outbox.send(Box::new(d)) {
+                            pending = Some(d);
+                        }
+                        status.designs += 1;
+                        status.last_error = None;
+                        status.last_design_time = Some(seen.elapsed());
+                    }
+                    Err(e) => status.last_error = Some(e.to_string()),
+                }
+                continue;
+            }
+        }
+        std::thread::park_timeout(POLL_INTERVAL);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::chain::ChainSettings;
+    use crate::design::FilterMode;
+
+    struct Knob {
+        amount: Mutex<f64>,
+    }
+
+    impl DesignSource for Knob {
+        fn settings(&self) -> DesignSettings {
+            let mut chain = ChainSettings::default();
+            chain.correction.amount_percent = *lock(&self.amount);
+            DesignSettings {
+                mode: FilterMode::ZeroLatency,
+                target_id: "harman_oe_2018".into(),
+                chain,
+            }
+        }
+        fn headphone_generation(&self) -> u64 {
+            0
+        }
+        fn headphone(&self) -> Option<Headphone> {
+            None
+        }
+    }
+
+    fn wait_for(inbox: &mut Inbox) -> Box<Design> {
+        let start = Instant::now();
+        loop {
+            if let Some(d) = inbox.take_newest() {
+                return d;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(10),
+                "no design arrived"
+            );
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    }
+
+    #[test]
+    fn designs_follow_the_settings_and_are_freed_by_the_thread() {
+        let source = Arc::new(Knob {
+            amount: Mutex::new(100.0),
+        });
+        let (designer, mut inbox) =
+            Designer::spawn(source.clone(), Arc::new(PresetLibrary::builtin()));
+        designer.set_layout(Layout::new(7, 48_000.0, 256), None);
+        let first = wait_for(&mut inbox);
+        assert_eq!(first.layout_id, 7);
+        // Nothing changes: nothing new arrives.
+        std::thread::sleep(Duration::from_millis(50));
+        assert!(inbox.take_newest().is_none());
+        // A change is designed and delivered; the old design goes back.
+        *lock(&source.amount) = 50.0;
+        let second = wait_for(&mut inbox);
+        inbox.retire(first);
+        assert_eq!(second.layout_id, 7);
+        // A new layout brings a new design.
+        designer.set_layout(Layout::new(8, 96_000.0, 64), None);
+        let third = wait_for(&mut inbox);
+        assert_eq!(third.layout_id, 8);
+        inbox.retire(second);
+        inbox.retire(third);
+        let status = designer.status();
+        assert!(
+            status.designs >= 3 && status.last_error.is_none(),
+            "{status:?}"
+        );
+        drop(designer);
+    }
+}
