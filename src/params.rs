@@ -3,13 +3,14 @@
 //! The ids (`#[id = …]`) are a public contract (PRODUCT.md, "Parameters"): hosts store automation
 //! and projects under them. Never rename one after it ships; add new parameters instead.
 
-use crate::chain::ChainSettings;
+use crate::chain::{AMOUNT_RANGE_PERCENT, ChainSettings};
 use crate::curve::target::{
     PINNA_GAIN_RANGE_PERCENT, ROOM_GAIN_RANGE_DB, TILT_RANGE_DB_PER_OCT, TREBLE_RANGE_DB,
 };
 use crate::curve::{CorrectionSettings, PersonalTarget};
 use crate::design::{DesignSettings, FilterMode};
 use crate::state::SharedState;
+use nice_plug::plugin::ParamValue;
 use nice_plug::prelude::*;
 use std::sync::Arc;
 
@@ -143,16 +144,107 @@ pub struct RefcanParams {
     pub state: SharedState,
 }
 
-impl Default for RefcanParams {
+/// Plain values of every parameter: what a preset writes and what a new instance starts
+/// with ([`ParamValues::default`] is the one source of the parameters' defaults).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ParamValues {
+    /// `bypass`.
+    pub bypass: bool,
+    /// `output_gain`, dB.
+    pub output_gain_db: f32,
+    /// `mono`.
+    pub mono: bool,
+    /// `correct`.
+    pub correct: bool,
+    /// `amount`, percent.
+    pub amount_percent: f32,
+    /// `target`.
+    pub target: TargetChoice,
+    /// `filter_mode`.
+    pub filter_mode: FilterModeChoice,
+    /// `room_gain`, dB.
+    pub room_gain_db: f32,
+    /// `pinna_gain`, percent.
+    pub pinna_gain_percent: f32,
+    /// `tilt`, dB/octave.
+    pub tilt_db_per_oct: f32,
+    /// `treble`, dB.
+    pub treble_db: f32,
+}
+
+impl Default for ParamValues {
     fn default() -> Self {
         Self {
-            bypass: BoolParam::new("Bypass", false)
+            bypass: false,
+            output_gain_db: 0.0,
+            mono: false,
+            correct: true,
+            amount_percent: 100.0,
+            target: TargetChoice::HarmanInRoomFlat2013,
+            filter_mode: FilterModeChoice::ZeroLatency,
+            room_gain_db: 0.0,
+            pinna_gain_percent: 100.0,
+            tilt_db_per_oct: 0.0,
+            treble_db: 0.0,
+        }
+    }
+}
+
+impl ParamValues {
+    /// The values as nice-plug stores them in a plugin state: plain values under the stable
+    /// ids, enum parameters by their variant ids.
+    pub fn to_state_params(&self) -> std::collections::BTreeMap<String, ParamValue> {
+        [
+            ("bypass", ParamValue::Bool(self.bypass)),
+            ("output_gain", ParamValue::F32(self.output_gain_db)),
+            ("mono", ParamValue::Bool(self.mono)),
+            ("correct", ParamValue::Bool(self.correct)),
+            ("amount", ParamValue::F32(self.amount_percent)),
+            ("target", ParamValue::String(self.target.preset_id().into())),
+            (
+                "filter_mode",
+                ParamValue::String(self.filter_mode.id().into()),
+            ),
+            ("room_gain", ParamValue::F32(self.room_gain_db)),
+            ("pinna_gain", ParamValue::F32(self.pinna_gain_percent)),
+            ("tilt", ParamValue::F32(self.tilt_db_per_oct)),
+            ("treble", ParamValue::F32(self.treble_db)),
+        ]
+        .into_iter()
+        .map(|(id, v)| (id.to_string(), v))
+        .collect()
+    }
+}
+
+impl FilterModeChoice {
+    /// The stable id (`zero_latency`, `linear_phase`, `low_cpu`).
+    pub fn id(self) -> &'static str {
+        match self {
+            Self::ZeroLatency => "zero_latency",
+            Self::LinearPhase => "linear_phase",
+            Self::LowCpu => "low_cpu",
+        }
+    }
+
+    /// The choice with stable id `id`.
+    pub fn from_id(id: &str) -> Option<Self> {
+        [Self::ZeroLatency, Self::LinearPhase, Self::LowCpu]
+            .into_iter()
+            .find(|c| c.id() == id)
+    }
+}
+
+impl Default for RefcanParams {
+    fn default() -> Self {
+        let d = ParamValues::default();
+        Self {
+            bypass: BoolParam::new("Bypass", d.bypass)
                 .with_value_to_string(formatters::v2s_bool_bypass())
                 .with_string_to_value(formatters::s2v_bool_bypass())
                 .make_bypass(),
             output_gain: FloatParam::new(
                 "Output Gain",
-                0.0,
+                d.output_gain_db,
                 FloatRange::Linear {
                     min: OUTPUT_GAIN_MIN_DB,
                     max: OUTPUT_GAIN_MAX_DB,
@@ -164,7 +256,7 @@ impl Default for RefcanParams {
             .with_string_to_value(Arc::new(|s: &str| {
                 s.trim().trim_end_matches("dB").trim().parse::<f32>().ok()
             })),
-            mono: BoolParam::new("Mono", false)
+            mono: BoolParam::new("Mono", d.mono)
                 .with_value_to_string(Arc::new(
                     |on| {
                         if on { "Mono".into() } else { "Stereo".into() }
@@ -177,17 +269,28 @@ impl Default for RefcanParams {
                         _ => None,
                     }
                 })),
-            correct: BoolParam::new("Correct", true)
+            correct: BoolParam::new("Correct", d.correct)
                 .with_value_to_string(Arc::new(|on| if on { "On".into() } else { "Off".into() }))
                 .with_string_to_value(Arc::new(parse_on_off)),
-            amount: float_param("Amount", 100.0, 0.0..=100.0, " %", 1),
-            target: EnumParam::new("Target", TargetChoice::HarmanInRoomFlat2013).non_automatable(),
-            filter_mode: EnumParam::new("Filter Mode", FilterModeChoice::ZeroLatency)
-                .non_automatable(),
-            room_gain: float_param("Room Gain", 0.0, ROOM_GAIN_RANGE_DB, " dB", 1),
-            pinna_gain: float_param("Pinna Gain", 100.0, PINNA_GAIN_RANGE_PERCENT, " %", 0),
-            tilt: float_param("Tilt", 0.0, TILT_RANGE_DB_PER_OCT, " dB/oct", 2),
-            treble: float_param("Treble", 0.0, TREBLE_RANGE_DB, " dB", 1),
+            amount: float_param("Amount", d.amount_percent, AMOUNT_RANGE_PERCENT, " %", 1),
+            target: EnumParam::new("Target", d.target).non_automatable(),
+            filter_mode: EnumParam::new("Filter Mode", d.filter_mode).non_automatable(),
+            room_gain: float_param("Room Gain", d.room_gain_db, ROOM_GAIN_RANGE_DB, " dB", 1),
+            pinna_gain: float_param(
+                "Pinna Gain",
+                d.pinna_gain_percent,
+                PINNA_GAIN_RANGE_PERCENT,
+                " %",
+                0,
+            ),
+            tilt: float_param(
+                "Tilt",
+                d.tilt_db_per_oct,
+                TILT_RANGE_DB_PER_OCT,
+                " dB/oct",
+                2,
+            ),
+            treble: float_param("Treble", d.treble_db, TREBLE_RANGE_DB, " dB", 1),
             state: SharedState::default(),
         }
     }
@@ -221,14 +324,14 @@ impl RefcanParams {
 /// A float parameter with a linear range, a unit and text in and out with `decimals`.
 fn float_param(
     name: &str,
-    default: f64,
+    default: f32,
     range: std::ops::RangeInclusive<f64>,
     unit: &'static str,
     decimals: usize,
 ) -> FloatParam {
     FloatParam::new(
         name,
-        default as f32,
+        default,
         FloatRange::Linear {
             min: *range.start() as f32,
             max: *range.end() as f32,
@@ -250,5 +353,49 @@ fn parse_on_off(s: &str) -> Option<bool> {
         "on" | "1" | "true" => Some(true),
         "off" | "0" | "false" => Some(false),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn param_values_cover_every_parameter_with_its_default() {
+        let params = RefcanParams::default();
+        let written = ParamValues::default().to_state_params();
+        let ids: Vec<String> = params
+            .param_map()
+            .into_iter()
+            .map(|(id, _, _)| id)
+            .collect();
+        let mut sorted = ids.clone();
+        sorted.sort();
+        assert_eq!(written.keys().cloned().collect::<Vec<_>>(), sorted);
+        // Defaults agree with the parameters' own (read through the same plain values).
+        let d = ParamValues::default();
+        assert_eq!(params.output_gain.default_plain_value(), d.output_gain_db);
+        assert_eq!(params.amount.default_plain_value(), d.amount_percent);
+        assert_eq!(
+            params.pinna_gain.default_plain_value(),
+            d.pinna_gain_percent
+        );
+        assert_eq!(params.target.default_plain_value(), d.target);
+        assert_eq!(params.filter_mode.default_plain_value(), d.filter_mode);
+        assert_eq!(params.correct.default_plain_value(), d.correct);
+        // Enum ids are the derive's ids.
+        let target_ids: Vec<&str> = (0..TargetChoice::variants().len())
+            .map(|i| TargetChoice::from_index(i).preset_id())
+            .collect();
+        assert_eq!(Some(target_ids.as_slice()), TargetChoice::ids());
+        let mode_ids: Vec<&str> = (0..FilterModeChoice::variants().len())
+            .map(|i| FilterModeChoice::from_index(i).id())
+            .collect();
+        assert_eq!(Some(mode_ids.as_slice()), FilterModeChoice::ids());
+        // Every built-in target choice names a built-in target preset.
+        let library = crate::presets::PresetLibrary::builtin();
+        for id in target_ids {
+            assert!(library.target(id).is_some(), "{id}");
+        }
     }
 }

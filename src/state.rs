@@ -8,6 +8,7 @@
 
 use crate::curve::correction::MAX_BOOST_RANGE_DB;
 use crate::curve::{CorrectionSettings, Response};
+use crate::params::ParamValues;
 use crate::source::Headphone;
 use nice_plug::params::persist::PersistentField;
 use serde::{Deserialize, Serialize};
@@ -162,6 +163,19 @@ pub fn migrate(value: Value) -> Result<Map<String, Value>, StateError> {
     }
     doc.insert("format_version".into(), Value::from(STATE_FORMAT_VERSION));
     Ok(doc)
+}
+
+/// The whole plugin state as nice-plug persists it (parameters under their ids, the `refcan`
+/// document as JSON text under [`PERSIST_KEY`]), for `refcan preset` and tests: what a host
+/// stores in a project, so loading it installs the headphone and the settings.
+pub fn plugin_state(values: &ParamValues, doc: &RefcanState) -> nice_plug::prelude::PluginState {
+    let mut fields = std::collections::BTreeMap::new();
+    fields.insert(PERSIST_KEY.to_string(), doc.to_value().to_string());
+    nice_plug::prelude::PluginState {
+        version: env!("CARGO_PKG_VERSION").to_string(),
+        params: values.to_state_params(),
+        fields,
+    }
 }
 
 /// The state shared between the host's state calls, the editor and the design thread.

@@ -347,3 +347,127 @@ fn browse_lists_an_autoeq_checkout() {
         stdout(&out)
     );
 }
+
+#[test]
+fn preset_writes_a_whole_plugin_state_with_the_headphone_as_data() {
+    let dir = temp_dir("preset");
+    let (hp, _) = write_headphone(&dir);
+    let out_path = dir.join("state.json");
+    let out = refcan(&[
+        "preset",
+        "--headphone",
+        hp.to_str().expect("utf8"),
+        "--target",
+        "harman_oe_2018",
+        "--amount",
+        "80",
+        "--room-gain",
+        "2",
+        "--filter-mode",
+        "low_cpu",
+        "-o",
+        out_path.to_str().expect("utf8"),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("Synthetic HP"), "{}", stdout(&out));
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&out_path).expect("state")).expect("JSON");
+    let params = &json["params"];
+    assert_eq!(params["target"]["string"], "harman_oe_2018");
+    assert_eq!(params["filter_mode"]["string"], "low_cpu");
+    assert_eq!(params["amount"]["f32"], 80.0);
+    assert_eq!(params["room_gain"]["f32"], 2.0);
+    assert_eq!(params["correct"]["bool"], true);
+    assert_eq!(params["output_gain"]["f32"], 0.0);
+    assert_eq!(params.as_object().map(|o| o.len()), Some(11), "{params}");
+    let doc: serde_json::Value =
+        serde_json::from_str(json["fields"]["refcan"].as_str().expect("text")).expect("doc");
+    assert_eq!(doc["format_version"], 2);
+    assert_eq!(doc["max_boost_db"], 6.0);
+    assert_eq!(doc["headphone"]["name"], "Synthetic HP");
+    let points = doc["headphone"]["data"]["measurement"]["Mono"]["freq_hz"]
+        .as_array()
+        .map(|a| a.len());
+    assert_eq!(points, Some(grid_hz().len()), "{}", doc["headphone"]);
+
+    // A file target is not something the plugin can hold; a bad mode neither.
+    for bad in [
+        vec!["--target", "my.csv"],
+        vec!["--filter-mode", "fast"],
+        vec!["--correct", "maybe"],
+        vec!["--amount", "120"],
+    ] {
+        let mut args = vec!["preset", "-o", "/dev/null"];
+        args.extend(bad.iter().copied());
+        let out = refcan(&args);
+        assert_eq!(out.status.code(), Some(2), "{bad:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains(bad[0]), "{bad:?}: {}", stderr(&out));
+    }
+}
+
+#[test]
+fn bench_convolve_runs_the_engine_on_raw_files() {
+    let dir = temp_dir("bench");
+    let ir: Vec<f32> = (0..300)
+        .map(|i| {
+            if i == 0 {
+                0.5
+            } else if i == 299 {
+                0.25
+            } else {
+                0.0
+            }
+        })
+        .collect();
+    let input: Vec<f32> = (0..2000)
+        .map(|i| ((i * 7919) % 97) as f32 / 97.0 - 0.5)
+        .collect();
+    let raw = |v: &[f32]| v.iter().flat_map(|x| x.to_le_bytes()).collect::<Vec<u8>>();
+    std::fs::write(dir.join("ir.raw"), raw(&ir)).expect("ir");
+    std::fs::write(dir.join("in.raw"), raw(&input)).expect("in");
+    let p = |n: &str| dir.join(n).to_str().expect("utf8").to_string();
+    let out = refcan(&[
+        "bench",
+        "convolve",
+        "--ir",
+        &p("ir.raw"),
+        "--block",
+        "37",
+        &p("in.raw"),
+        &p("out.raw"),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains(" s processing 1000 stereo frames in blocks of 37"),
+        "{}",
+        stdout(&out)
+    );
+    let bytes = std::fs::read(dir.join("out.raw")).expect("out");
+    let y: Vec<f32> = bytes
+        .chunks_exact(4)
+        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        .collect();
+    // y[n] = 0.5·x[n] + 0.25·x[n − 299], per channel (interleaved: 2 samples per frame).
+    for n in 0..1000 {
+        for ch in 0..2 {
+            let x = |k: usize| input[2 * k + ch];
+            let want = 0.5 * x(n) + if n >= 299 { 0.25 * x(n - 299) } else { 0.0 };
+            assert!(
+                (y[2 * n + ch] - want).abs() < 1e-5,
+                "frame {n} ch {ch}: {} vs {want}",
+                y[2 * n + ch]
+            );
+        }
+    }
+    let bad = refcan(&[
+        "bench",
+        "convolve",
+        "--ir",
+        &p("ir.raw"),
+        "--block",
+        "0",
+        &p("in.raw"),
+        &p("o.raw"),
+    ]);
+    assert_eq!(bad.status.code(), Some(2));
+}

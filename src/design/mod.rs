@@ -74,6 +74,15 @@ impl Layout {
         }
     }
 
+    /// A layout for FIRs of `taps` taps (the convolver benchmark runs a given IR).
+    pub fn for_fir(id: u64, sample_rate_hz: f64, max_block: usize, taps: usize) -> Self {
+        Self {
+            fir_taps: taps.max(1),
+            plan: PartitionPlan::new(taps.max(1), max_block),
+            ..Self::new(id, sample_rate_hz, max_block)
+        }
+    }
+
     /// Latency a design in `mode` reports, samples.
     pub fn latency_samples(&self, mode: FilterMode) -> usize {
         match mode {
@@ -110,6 +119,21 @@ pub struct Design {
     /// Low CPU only: the largest |cascade − curve| over [`CHECK_BAND_HZ`] at the layout's rate,
     /// dB (the accuracy the engine promises in that mode).
     pub fit_max_error_db: Option<f64>,
+}
+
+impl Design {
+    /// A Zero-latency design that runs the given minimum-phase (or any causal) FIR on both
+    /// channels, for `layout`'s partition plan.
+    pub fn from_fir(taps: &[f32], layout: &Layout) -> Self {
+        Self {
+            layout_id: layout.id,
+            mode: FilterMode::ZeroLatency,
+            latency_samples: 0,
+            kind: DesignKind::Fir(vec![FilterSpectra::new(taps, &layout.plan)]),
+            preamp_db: 0.0,
+            fit_max_error_db: None,
+        }
+    }
 }
 
 /// The filter of a [`Design`]: one entry per channel, or one for both.

@@ -4,9 +4,11 @@
 //! A thin shell over the library: parsing arguments and formatting output only. Errors are
 //! one line on stderr; bad input (files, preset ids, values) exits with code 2.
 
+mod bench;
 mod plot;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use nice_plug::prelude::Enum;
 use refcan::chain::{self, ChainCurves, ChainInputs, ChainSettings, SlotSource, SlotView};
 use refcan::curve::{self, Channel, CorrectionSettings, PersonalTarget, Response};
 use refcan::fit;
@@ -15,8 +17,10 @@ use refcan::io::export::{
     parametric_eq_txt, parametric_eq_txt_stereo,
 };
 use refcan::io::{self, Content, ImportOptions, ParametricEq};
+use refcan::params::{FilterModeChoice, ParamValues, TargetChoice};
 use refcan::presets::PresetLibrary;
 use refcan::source::{Headphone, import_curve};
+use refcan::state::{RefcanState, plugin_state};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -54,6 +58,12 @@ enum Command {
     Targets,
     /// List the built-in (and user) device simulations with their sources and fit errors.
     Simulations,
+    /// Write a whole plugin state (parameters and the headphone as data) that a host or a
+    /// script loads into Refcan: the headphone and settings are installed at once.
+    Preset(PresetArgs),
+    /// Benchmarks of the engine.
+    #[command(subcommand)]
+    Bench(BenchCommand),
 }
 
 /// What to correct, and to what.
@@ -72,6 +82,13 @@ struct ChainArgs {
     /// Column of a target file to read (e.g. `target` of an AutoEq result CSV).
     #[arg(long, value_name = "NAME")]
     target_column: Option<String>,
+    #[command(flatten)]
+    knobs: KnobArgs,
+}
+
+/// The correction and personal-target settings (the plugin's knobs).
+#[derive(Args, Clone)]
+struct KnobArgs {
     /// Largest boost of the correction, dB (0–12).
     #[arg(long, value_name = "DB", default_value_t = 6.0)]
     max_boost: f64,
@@ -105,6 +122,57 @@ struct ChainArgs {
         allow_negative_numbers = true
     )]
     treble: f64,
+}
+
+/// `refcan preset`: a whole plugin state for a headphone and settings.
+#[derive(Args)]
+struct PresetArgs {
+    /// The headphone to install (as for `correct`); without it the preset holds no headphone.
+    #[arg(long, value_name = "FILE")]
+    headphone: Option<PathBuf>,
+    /// Column of the headphone file to read.
+    #[arg(long, value_name = "NAME")]
+    headphone_column: Option<String>,
+    /// Reference target: a built-in target id (`refcan targets`).
+    #[arg(long, value_name = "ID", default_value = "harman_in_room_flat_2013")]
+    target: String,
+    #[command(flatten)]
+    knobs: KnobArgs,
+    /// Engine: zero_latency, linear_phase or low_cpu.
+    #[arg(long, value_name = "MODE", default_value = "zero_latency")]
+    filter_mode: String,
+    /// Correction on or off.
+    #[arg(long, value_name = "on|off", default_value = "on")]
+    correct: String,
+    /// Output file (JSON).
+    #[arg(short, long, value_name = "FILE")]
+    output: PathBuf,
+}
+
+/// `refcan bench`.
+#[derive(Subcommand)]
+enum BenchCommand {
+    /// Runs interleaved stereo f32 audio through the Zero-latency engine the plugin runs, one
+    /// call per block, and prints the seconds spent processing.
+    Convolve(ConvolveArgs),
+}
+
+#[derive(Args)]
+struct ConvolveArgs {
+    /// Impulse response: mono, 32-bit float little-endian raw.
+    #[arg(long, value_name = "IR.raw")]
+    ir: PathBuf,
+    /// Frames per call.
+    #[arg(long, value_name = "B")]
+    block: usize,
+    /// Sample rate the engine is set up for, Hz (sizes its buffers; the audio is not
+    /// resampled).
+    #[arg(long, value_name = "HZ", default_value_t = 48_000.0)]
+    rate: f64,
+    /// Input: interleaved stereo 32-bit float little-endian raw.
+    input: PathBuf,
+    /// Output, same format.
+    output: PathBuf,
 }
 
 #[derive(Args)]
@@ -206,6 +274,8 @@ fn main() -> ExitCode {
             list_simulations();
             Ok(())
         }
+        Command::Preset(args) => preset(&args),
+        Command::Bench(BenchCommand::Convolve(args)) => bench::convolve(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -328,7 +398,7 @@ impl Chain {
         };
         let headphone = Headphone::import(&args.headphone, &options).map_err(CliError::input)?;
         let (baseline, target_label) = resolve_target(args, library)?;
-        let settings = chain_settings(args)?;
+        let settings = chain_settings(&args.knobs)?;
         let curves = ChainCurves::compute(&ChainInputs {
             headphone: Some(&headphone),
             baseline: &baseline,
@@ -345,7 +415,7 @@ impl Chain {
 }
 
 /// The chain settings of `args`, range-checked (errors name the option).
-fn chain_settings(args: &ChainArgs) -> Result<ChainSettings, CliError> {
+fn chain_settings(args: &KnobArgs) -> Result<ChainSettings, CliError> {
     let settings = ChainSettings {
         knobs: PersonalTarget {
             room_gain_db: args.room_gain,
@@ -657,6 +727,78 @@ fn source_line(s: &refcan::presets::SourceRef) -> Option<String> {
         (_, _, _, Some(url)) => Some(url.clone()),
         _ => None,
     }
+}
+
+fn preset(args: &PresetArgs) -> Result<(), CliError> {
+    let settings = chain_settings(&args.knobs)?;
+    let target = TargetChoice::from_preset_id(&args.target).ok_or_else(|| {
+        let ids: Vec<&str> = (0..TargetChoice::variants().len())
+            .map(|i| TargetChoice::from_index(i).preset_id())
+            .collect();
+        CliError::Input(format!(
+            "--target '{}' is not a built-in target the plugin offers ({})",
+            args.target,
+            ids.join(", ")
+        ))
+    })?;
+    let filter_mode = FilterModeChoice::from_id(&args.filter_mode).ok_or_else(|| {
+        CliError::Input(format!(
+            "--filter-mode '{}' is not zero_latency, linear_phase or low_cpu",
+            args.filter_mode
+        ))
+    })?;
+    let correct = match args.correct.as_str() {
+        "on" => true,
+        "off" => false,
+        other => {
+            return Err(CliError::Input(format!(
+                "--correct '{other}' is not on or off"
+            )));
+        }
+    };
+    let headphone = match &args.headphone {
+        Some(path) => {
+            let options = ImportOptions {
+                column: args.headphone_column.clone(),
+                ..ImportOptions::default()
+            };
+            Some(Headphone::import(path, &options).map_err(CliError::input)?)
+        }
+        None => None,
+    };
+    let doc = RefcanState {
+        headphone,
+        max_boost_db: settings.correction.max_boost_db,
+        ..RefcanState::default()
+    };
+    doc.validate().map_err(CliError::input)?;
+    let values = ParamValues {
+        correct,
+        amount_percent: settings.correction.amount_percent as f32,
+        target,
+        filter_mode,
+        room_gain_db: settings.knobs.room_gain_db as f32,
+        pinna_gain_percent: settings.knobs.pinna_gain_percent as f32,
+        tilt_db_per_oct: settings.knobs.tilt_db_per_oct as f32,
+        treble_db: settings.knobs.treble_db as f32,
+        ..ParamValues::default()
+    };
+    let state = plugin_state(&values, &doc);
+    let json = serde_json::to_vec(&state)
+        .map_err(|e| CliError::Output(format!("cannot serialise the state: {e}")))?;
+    write_file(&args.output, &json)?;
+    match &doc.headphone {
+        Some(h) => println!(
+            "wrote {}: {} ({}) corrected to {}, {}",
+            args.output.display(),
+            h.name,
+            h.format.name(),
+            target.preset_id(),
+            filter_mode.id()
+        ),
+        None => println!("wrote {}: no headphone", args.output.display()),
+    }
+    Ok(())
 }
 
 fn write_file(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
