@@ -1,0 +1,353 @@
+//! The correction measured through the CLAP plugin: a headphone installed by loading the state
+//! `refcan preset` writes, then an impulse through the debug build (allocation-checked) in a
+//! clack-host host, in every engine and at 44.1, 48 and 96 kHz. The measured magnitude must
+//! equal the "reference chain" column `refcan curves` reports for the same file (correction +
+//! preamp) within ±0.1 dB over 20 Hz–16 kHz in the FIR modes and within the fit's own error
+//! in Low CPU; the reported latency must equal the measured delay; a mode change must report
+//! its new latency, and bypass must stay aligned with it.
+//!
+//! Run with `cargo test --test clap_engine -- --nocapture` to see the figures.
+
+mod common;
+
+use common::host::{ParamChange, Plugin, clap_param_id};
+use common::isolated;
+use common::signal::{Rng, noise, random_blocks};
+use realfft::RealFftPlanner;
+use refcan::chain::ChainSettings;
+use refcan::curve::grid_hz;
+use refcan::design::{DesignSettings, FilterMode, Layout, design};
+use refcan::filter::FilterSpec;
+use refcan::io::ImportOptions;
+use refcan::presets::PresetLibrary;
+use refcan::source::Headphone;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const RATES_HZ: [f64; 3] = [44_100.0, 48_000.0, 96_000.0];
+const TARGET: &str = "harman_in_room_flat_2013";
+const MODES: [(&str, FilterMode); 3] = [
+    ("zero_latency", FilterMode::ZeroLatency),
+    ("linear_phase", FilterMode::LinearPhase),
+    ("low_cpu", FilterMode::LowCpu),
+];
+/// Where the impulse goes in (after activation, so the filter's history is silence).
+const IMPULSE_AT: usize = 2_000;
+
+fn refcan(args: &[&str]) {
+    let out = Command::new(env!("CARGO_BIN_EXE_refcan"))
+        .args(args)
+        .output()
+        .expect("runs refcan");
+    assert!(
+        out.status.success(),
+        "refcan {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("refcan-engine-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+/// A synthetic headphone measured per ear (squig.link `X L.txt` / `X R.txt`, REW text):
+/// the reference target with a bass shortfall, a presence peak and treble dips that differ
+/// between the ears. Returns the left file (its partner is found by name).
+fn write_headphone(dir: &Path) -> PathBuf {
+    let target = PresetLibrary::builtin()
+        .target(TARGET)
+        .and_then(|t| t.curve().ok())
+        .expect("target");
+    let ears = [
+        (
+            "L",
+            vec![
+                FilterSpec::low_shelf(90.0, 0.7, -6.0),
+                FilterSpec::peaking(3_500.0, 2.0, 5.0),
+                FilterSpec::peaking(8_000.0, 3.0, -6.0),
+            ],
+        ),
+        (
+            "R",
+            vec![
+                FilterSpec::low_shelf(110.0, 0.7, -4.0),
+                FilterSpec::peaking(2_500.0, 1.5, 3.0),
+                FilterSpec::peaking(9_500.0, 2.5, -5.0),
+            ],
+        ),
+    ];
+    for (ear, deviation) in &ears {
+        let h = target.plus(&refcan::curve::Response::from_filters(deviation, 44_100.0));
+        let mut text = String::from("* Freq(Hz)\tSPL(dB)\n");
+        for (f, v) in grid_hz().iter().zip(h.values_db()) {
+            text.push_str(&format!("{f:.3}\t{:.4}\n", v + 75.0));
+        }
+        std::fs::write(dir.join(format!("Test HP {ear}.txt")), text).expect("write");
+    }
+    dir.join("Test HP L.txt")
+}
+
+/// The "reference chain L/R" columns of `refcan curves`, on the grid.
+fn reference_chain(dir: &Path, headphone: &Path) -> [Vec<f64>; 2] {
+    let csv = dir.join("curves.csv");
+    refcan(&[
+        "curves",
+        "--headphone",
+        headphone.to_str().expect("utf8"),
+        "--target",
+        TARGET,
+        "-o",
+        csv.to_str().expect("utf8"),
+    ]);
+    let text = std::fs::read_to_string(&csv).expect("csv");
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().expect("header").split(',').collect();
+    let col = |name: &str| {
+        header
+            .iter()
+            .position(|h| *h == name)
+            .unwrap_or_else(|| panic!("no column {name:?} in {header:?}"))
+    };
+    let (l, r) = (col("reference chain L"), col("reference chain R"));
+    let mut out = [Vec::new(), Vec::new()];
+    for line in lines {
+        let v: Vec<f64> = line
+            .split(',')
+            .map(|x| x.parse().expect("number"))
+            .collect();
+        out[0].push(v[l]);
+        out[1].push(v[r]);
+    }
+    out
+}
+
+/// nice-plug's CLAP state: the JSON `refcan preset` writes behind its length (u64 LE).
+fn clap_blob(json: &[u8]) -> Vec<u8> {
+    let mut blob = (json.len() as u64).to_le_bytes().to_vec();
+    blob.extend_from_slice(json);
+    blob
+}
+
+fn preset(dir: &Path, headphone: &Path, mode: &str) -> Vec<u8> {
+    let path = dir.join(format!("state-{mode}.json"));
+    refcan(&[
+        "preset",
+        "--headphone",
+        headphone.to_str().expect("utf8"),
+        "--target",
+        TARGET,
+        "--filter-mode",
+        mode,
+        "-o",
+        path.to_str().expect("utf8"),
+    ]);
+    std::fs::read(path).expect("state")
+}
+
+/// Magnitude in dB of `response` (an impulse response) at each of `freqs_hz`, from a
+/// zero-padded FFT (bins ≤ 0.4 Hz apart at 96 kHz), interpolated linearly between bins.
+fn magnitude_db(response: &[f32], sample_rate_hz: f64, freqs_hz: &[f64]) -> Vec<f64> {
+    let n = (response.len().max(1 << 18)).next_power_of_two();
+    let fft = RealFftPlanner::<f64>::new().plan_fft_forward(n);
+    let mut input: Vec<f64> = response.iter().map(|&x| x as f64).collect();
+    input.resize(n, 0.0);
+    let mut spectrum = fft.make_output_vec();
+    fft.process(&mut input, &mut spectrum).expect("fft");
+    let mags: Vec<f64> = spectrum
+        .iter()
+        .map(|c| 20.0 * c.norm().max(1e-12).log10())
+        .collect();
+    freqs_hz
+        .iter()
+        .map(|&f| {
+            let x = f * n as f64 / sample_rate_hz;
+            let i = x.floor() as usize;
+            let t = x - i as f64;
+            mags[i] + t * (mags[i + 1] - mags[i])
+        })
+        .collect()
+}
+
+/// The impulse response of each channel through an activated plugin, in random blocks.
+fn impulse_response(plugin: &mut Plugin, rate: f64, seconds: f64, seed: u64) -> Vec<Vec<f32>> {
+    let frames = (seconds * rate) as usize + IMPULSE_AT;
+    let mut input = vec![vec![0.0f32; frames]; 2];
+    input[0][IMPULSE_AT] = 1.0;
+    input[1][IMPULSE_AT] = 1.0;
+    let blocks = random_blocks(&mut Rng::new(seed), 1024, frames);
+    plugin.process(&input, &blocks, &[]).expect("process")
+}
+
+#[test]
+fn preset_correction_matches_refcan_curves_in_every_mode_and_rate() {
+    isolated(
+        "preset_correction_matches_refcan_curves_in_every_mode_and_rate",
+        || {
+            let dir = temp_dir("modes");
+            let headphone = write_headphone(&dir);
+            let want = reference_chain(&dir, &headphone);
+            let grid = grid_hz();
+            let band: Vec<usize> = (0..grid.len())
+                .filter(|&i| (20.0..=16_000.0).contains(&grid[i]))
+                .collect();
+            let freqs: Vec<f64> = band.iter().map(|&i| grid[i]).collect();
+            // The fit error the Low CPU design reports (the same library, inputs and rate).
+            let hp = Headphone::import(&headphone, &ImportOptions::default()).expect("import");
+            let library = PresetLibrary::builtin();
+            for (mode_id, mode) in MODES {
+                let state = clap_blob(&preset(&dir, &headphone, mode_id));
+                for (k, rate) in RATES_HZ.into_iter().enumerate() {
+                    let mut plugin = Plugin::new().expect("instantiate");
+                    plugin.load_state(&state).expect("load the preset");
+                    plugin.activate(rate, 1024).expect("activate");
+                    let latency = plugin.latency_samples() as usize;
+                    let y = impulse_response(&mut plugin, rate, 0.5, 17 + k as u64);
+                    let tolerance = match mode {
+                        FilterMode::LowCpu => {
+                            let settings = DesignSettings {
+                                mode,
+                                target_id: TARGET.into(),
+                                chain: ChainSettings::default(),
+                            };
+                            let layout = Layout::new(1, rate, 1024);
+                            let d =
+                                design(&settings, Some(&hp), &layout, &library).expect("design");
+                            d.fit_max_error_db.expect("a fit error") + 0.02
+                        }
+                        _ => 0.1,
+                    };
+                    let mut worst: f64 = 0.0;
+                    for ch in 0..2 {
+                        let out = &y[ch];
+                        // Nothing before the impulse (but FFT rounding: a block transformed with the
+                        // impulse in it spreads ~1e-9 over the samples before it, −180 dB); the
+                        // delay is the reported latency.
+                        let early = out[..IMPULSE_AT].iter().position(|&v| v.abs() > 1e-6);
+                        assert!(
+                            early.is_none(),
+                            "{mode_id} {rate} ch {ch}: output before the impulse at {early:?}: {:?}",
+                            early.map(|i| &out[i..(i + 4).min(out.len())])
+                        );
+                        let peak = (IMPULSE_AT..out.len())
+                            .max_by(|&a, &b| out[a].abs().total_cmp(&out[b].abs()))
+                            .expect("samples");
+                        let delay = peak - IMPULSE_AT;
+                        match mode {
+                            FilterMode::LinearPhase => {
+                                assert_eq!(delay, latency, "{mode_id} {rate}: peak vs latency");
+                                assert!(latency > 3_000, "{mode_id} {rate}: latency {latency}");
+                            }
+                            _ => {
+                                assert_eq!(latency, 0, "{mode_id} {rate}");
+                                // Minimum phase: the response starts at once and peaks early.
+                                assert!(
+                                    out[IMPULSE_AT] != 0.0,
+                                    "{mode_id} {rate}: {:?}",
+                                    &out[IMPULSE_AT - 2..IMPULSE_AT + 8]
+                                );
+                                assert!(
+                                    delay < (0.002 * rate) as usize,
+                                    "{mode_id} {rate}: {delay}"
+                                );
+                            }
+                        }
+                        let measured = magnitude_db(&out[IMPULSE_AT..], rate, &freqs);
+                        for (j, &i) in band.iter().enumerate() {
+                            let err = (measured[j] - want[ch][i]).abs();
+                            worst = worst.max(err);
+                            assert!(
+                                err <= tolerance,
+                                "{mode_id} {rate} Hz ch {ch} at {:.1} Hz: measured {:.3} dB, \
+                             refcan curves {:.3} dB (tolerance {tolerance:.3})",
+                                grid[i],
+                                measured[j],
+                                want[ch][i]
+                            );
+                        }
+                    }
+                    println!(
+                        "{mode_id:>12} {rate:>6} Hz: latency {latency:>5} samples = measured delay; \
+                     worst |measured − refcan curves| {worst:.4} dB over 20 Hz–16 kHz \
+                     (allowed {tolerance:.3})"
+                    );
+                }
+            }
+        },
+    );
+}
+
+#[test]
+fn mode_change_reports_the_new_latency_and_bypass_stays_aligned() {
+    isolated(
+        "mode_change_reports_the_new_latency_and_bypass_stays_aligned",
+        || {
+            let dir = temp_dir("latency");
+            let headphone = write_headphone(&dir);
+            let state = clap_blob(&preset(&dir, &headphone, "zero_latency"));
+            let rate = 48_000.0;
+            let mut plugin = Plugin::new().expect("instantiate");
+            plugin.load_state(&state).expect("load");
+            plugin.activate(rate, 512).expect("activate");
+            assert_eq!(plugin.latency_samples(), 0);
+            let mode = clap_param_id("filter_mode");
+            let bypass = clap_param_id("bypass");
+            // Linear phase (index 1 of 3) while audio runs: the designer delivers it, the
+            // engine installs it and tells the host.
+            let mut rng = Rng::new(5);
+            let x = noise(&mut rng, 2, 4_800, 0.25);
+            plugin.flush(&[(mode, 1.0)]);
+            let expected = Layout::new(1, rate, 512).latency_samples(FilterMode::LinearPhase);
+            let mut told = false;
+            for _ in 0..400 {
+                plugin.process(&x, &[512], &[]).expect("process");
+                if plugin.latency_samples() as usize == expected {
+                    told = true;
+                    break;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+            assert!(
+                told,
+                "latency after the mode change: {}",
+                plugin.latency_samples()
+            );
+            let (_, _, latency_changes) = plugin.host_notifications();
+            let restart = plugin.take_restart_request();
+            println!(
+                "mode change: latency {} samples reported ({latency_changes} latency notifications, \
+             restart requested: {restart})",
+                plugin.latency_samples()
+            );
+            assert!(latency_changes >= 1 || restart, "the host was not told");
+            // The host restarts the plugin; the activation reports the same latency.
+            plugin.deactivate();
+            plugin.activate(rate, 512).expect("activate");
+            assert_eq!(plugin.latency_samples() as usize, expected);
+
+            // Bypassed in Linear phase: the input, delayed by exactly the latency.
+            plugin.flush(&[(bypass, 1.0)]);
+            let frames = 24_000;
+            let x = noise(&mut rng, 2, frames, 0.25);
+            let y = plugin
+                .process(&x, &random_blocks(&mut rng, 512, frames), &[])
+                .expect("process");
+            let settle = 2_000;
+            for ch in 0..2 {
+                for i in settle + expected..frames {
+                    assert_eq!(y[ch][i], x[ch][i - expected], "ch {ch} frame {i}");
+                }
+            }
+            // And unbypassed at a frame mid-run, the change lands without a step larger than the
+            // signal's own.
+            let changes = [ParamChange {
+                frame: 6_000,
+                id: bypass,
+                value: 0.0,
+            }];
+            let y = plugin.process(&x, &[256], &changes).expect("process");
+            assert!(y.iter().flatten().all(|v| v.is_finite()));
+        },
+    );
+}
