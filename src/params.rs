@@ -72,7 +72,7 @@ pub enum FilterModeChoice {
     #[id = "zero_latency"]
     #[name = "Zero latency"]
     ZeroLatency,
-    /// Linear-phase FIR, 4095 samples of latency at 48 kHz (85 ms).
+    /// Linear-phase FIR, 8191 samples of latency at 48 kHz (171 ms).
     #[id = "linear_phase"]
     #[name = "Linear phase"]
     LinearPhase,

@@ -12,10 +12,12 @@
 //!    kept only if it contains a peak of the correction (prominence ≥ 1 dB), and regions
 //!    around dips deeper than their neighbouring dips are exempt (AutoEq's
 //!    `protection_mask`). This stops narrow measurement notches from being boosted.
-//! 4. Smoothed with a 1/5-octave window (AutoEq's final smoothing, removes kinks).
-//! 5. Boost clipped to `max_boost_db` (AutoEq clips positive gain to `max_gain`, 6 dB by
-//!    default). Deviation: AutoEq clips *before* its final smoothing, which can overshoot
-//!    the limit slightly; we clip after it, so the limit is exact.
+//! 4. Boost clipped to `max_boost_db` (AutoEq clips positive gain to `max_gain`, 6 dB by
+//!    default).
+//! 5. Smoothed with a 1/5-octave window (AutoEq's final smoothing, in AutoEq's order: after
+//!    the clip, so the clip's corner is rounded, which the FIR designs need to follow the
+//!    curve within 0.1 dB), then clipped once more so the smoothing's small overshoot never
+//!    exceeds the limit (a deviation from AutoEq, whose limit is not exact).
 //! 6. Faded to 0 dB outside the measured band of `H` ([`fade_weight`]): a raised cosine in
 //!    log frequency over `fade_oct` octaves beyond each band edge. Inside the band nothing
 //!    changes; the held (unmeasured) values are never applied at full strength.
@@ -127,9 +129,15 @@ fn band_mean_db(curve: &Response) -> f64 {
 /// Steps 2–7 on a level-aligned raw correction.
 fn finish(aligned: Response, band: (f64, f64), settings: &CorrectionSettings) -> Response {
     let smoothed = aligned.smoothed();
-    let limited = limit_slopes(smoothed.values_db(), settings.max_slope_db_per_oct);
-    let rounded = Smoothing::uniform(0.2).apply(&limited);
     let max_boost = settings.max_boost();
+    // AutoEq's order: limit slopes, clip the boost, then the final 1/5-octave smoothing, which
+    // rounds the corner the clip leaves (a corner no FIR can follow exactly). The smoothing
+    // may overshoot the limit by a fraction of a dB: clip once more.
+    let limited: Vec<f64> = limit_slopes(smoothed.values_db(), settings.max_slope_db_per_oct)
+        .into_iter()
+        .map(|c| c.min(max_boost))
+        .collect();
+    let rounded = Smoothing::uniform(0.2).apply(&limited);
     let amount = settings.amount();
     let values = grid_hz()
         .iter()

@@ -230,20 +230,17 @@ pub fn realise(
                     }
                     _ => (Phase::Minimum, layout.fir_taps),
                 };
-                let spectra = played
-                    .curves()
-                    .map(|c| {
-                        let at = |f: f64| c.gain_at(f);
-                        FilterSpectra::new(&fir::design(&at, fs, taps, phase), &layout.plan)
-                    })
-                    .collect();
+                let spectra = per_channel(played, |c| {
+                    let at = |f: f64| design_gain_db(c, f);
+                    FilterSpectra::new(&fir::design(&at, fs, taps, phase), &layout.plan)
+                });
                 (DesignKind::Fir(spectra), None)
             }
             FilterMode::LowCpu => {
                 let mut cascades = Vec::new();
                 let mut worst: f64 = 0.0;
-                for c in played.curves() {
-                    let (cascade, err) = fit_cascade(c, preamp_db, fs)?;
+                for fitted in per_channel(played, |c| fit_cascade(c, preamp_db, fs)) {
+                    let (cascade, err) = fitted?;
                     worst = worst.max(err);
                     cascades.push(cascade);
                 }
@@ -259,6 +256,52 @@ pub fn realise(
         preamp_db,
         fit_max_error_db,
     })
+}
+
+/// `work` for each channel's curve; the right channel on a second thread (designs are
+/// independent and this halves the time from a settings change to a stereo filter playing).
+fn per_channel<T: Send>(curves: &ChannelResponses, work: impl Fn(&Response) -> T + Sync) -> Vec<T> {
+    match &curves.right {
+        None => vec![work(&curves.left)],
+        Some(right) => std::thread::scope(|scope| {
+            let handle = std::thread::Builder::new()
+                .name("refcan-design-right".into())
+                .spawn_scoped(scope, || work(right));
+            let left = work(&curves.left);
+            // If the helper thread could not start, design the right channel here.
+            let right = match handle {
+                Ok(h) => h.join().unwrap_or_else(|_| work(right)),
+                Err(_) => work(right),
+            };
+            vec![left, right]
+        }),
+    }
+}
+
+/// How far below 20 Hz a FIR design continues the curve's slope before holding it, octaves.
+const EDGE_CONTINUATION_OCT: f64 = 0.25;
+
+/// The curve a FIR is designed from: the chain curve over 20 Hz–20 kHz, and below 20 Hz its
+/// slope at 20 Hz fading to flat over [`EDGE_CONTINUATION_OCT`], then held. A curve held flat
+/// right from 20 Hz has a corner there, which any FIR rounds off (the linear-phase one by up
+/// to 0.15 dB on real corrections); continuing the slope a little moves the rounding below
+/// the band. The continuation changes the level by at most slope × 1/8 octave.
+pub fn design_gain_db(curve: &Response, freq_hz: f64) -> f64 {
+    let edge = crate::curve::GRID_MIN_HZ;
+    // NaN reads as the grid, like `Response::gain_at`.
+    if freq_hz >= edge || freq_hz.is_nan() {
+        return curve.gain_at(freq_hz);
+    }
+    let step_oct = 1.0 / 12.0;
+    let v0 = curve.gain_at(edge);
+    let slope = (curve.gain_at(edge * 2f64.powf(step_oct)) - v0) / step_oct;
+    let below = if freq_hz > 0.0 {
+        (edge / freq_hz).log2()
+    } else {
+        f64::INFINITY
+    };
+    let x = below.min(EDGE_CONTINUATION_OCT);
+    v0 - slope * (x - x * x / (2.0 * EDGE_CONTINUATION_OCT))
 }
 
 /// Fits the Low CPU cascade to `curve` (which includes `preamp_db`): the filters follow the

@@ -333,13 +333,17 @@ pub struct FilterSpectra {
 impl FilterSpectra {
     /// Transforms `ir` (taps beyond the plan's length are ignored, missing ones are zero).
     pub fn new(ir: &[f32], plan: &PartitionPlan) -> Self {
-        let mut planner = RealFftPlanner::<f32>::new();
+        thread_local! {
+            // Plans cached per thread (the designer's): planning computes twiddles.
+            static PLANNER: std::cell::RefCell<RealFftPlanner<f32>> =
+                std::cell::RefCell::new(RealFftPlanner::new());
+        }
         let stages = plan
             .stages
             .iter()
             .map(|stage| {
                 let size = stage.size;
-                let fft = planner.plan_fft_forward(2 * size);
+                let fft = PLANNER.with(|p| p.borrow_mut().plan_fft_forward(2 * size));
                 let mut input = vec![0.0f32; 2 * size];
                 let mut spectrum = vec![Complex::new(0.0f32, 0.0); size + 1];
                 let mut scratch = vec![Complex::new(0.0f32, 0.0); fft.get_scratch_len()];

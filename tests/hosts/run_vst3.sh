@@ -10,4 +10,7 @@ fi
 if [ "${REFCAN_SKIP_BUNDLE:-0}" != 1 ]; then
   cargo xtask bundle refcan
 fi
+# The test writes presets and reference curves with the CLI (debug build).
+cargo build --bin refcan
+export REFCAN_BIN="$PWD/target/debug/refcan"
 exec .venv/bin/python tests/hosts/test_vst3.py

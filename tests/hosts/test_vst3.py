@@ -7,9 +7,14 @@ expected to be a *debug* build (nice-plug's `assert_process_allocs` aborts the p
 allocation inside process(), which fails this script).
 """
 
+import csv
 import math
 import os
+import re
+import struct
+import subprocess
 import sys
+import tempfile
 
 import numpy as np
 import pedalboard
@@ -17,6 +22,8 @@ import pedalboard
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 BUNDLE = os.environ.get("REFCAN_VST3", os.path.join(ROOT, "target", "bundled", "Refcan.vst3"))
+REFCAN = os.environ.get("REFCAN_BIN", os.path.join(ROOT, "target", "debug", "refcan"))
+TARGET = "harman_in_room_flat_2013"
 
 RATES = [44100, 48000, 96000]
 BLOCKS = [1, 31, 64, 512, 4096]
@@ -77,8 +84,11 @@ def test_parameters():
     print("parameters")
     p = load()
     names = set(p.parameters.keys())
-    for name in ["bypass", "output_gain_db", "mono"]:
+    for name in ["bypass", "output_gain_db", "mono", "correct", "amount", "target", "filter_mode",
+                 "room_gain_db", "pinna_gain", "tilt_db_oct", "treble_db"]:
         check(name in names, f"parameter {name} exists (have {sorted(names)})")
+    check(p.parameters["filter_mode"].string_value == "Zero latency", "filter mode defaults to Zero latency")
+    check(p.parameters["target"].string_value == "Harman in-room flat 2013", "target defaults to Harman in-room flat")
     check(p.reported_latency_samples == 0, "reports 0 samples of latency")
     # Text <-> value: set by value, read the text back, set the text again.
     for value in [-24.0, -6.02, 0.0, 3.5, 12.0]:
@@ -218,6 +228,131 @@ def test_mono_layout():
     check(y.shape[0] == 1 and abs(measured + 6.0) < 0.01, f"1 channel in/out, measured {measured:+.4f} dB")
 
 
+def with_component_state(preset_data, component):
+    """A .vstpreset (VST3 SDK preset format: header, chunk data, chunk list) with its 'Comp'
+    chunk, the plugin's own state, replaced by `component` (what `refcan preset` writes)."""
+    if preset_data[:4] != b"VST3":
+        raise ValueError("not a .vstpreset")
+    list_at = struct.unpack("<q", preset_data[40:48])[0]
+    count = struct.unpack("<i", preset_data[list_at + 4:list_at + 8])[0]
+    chunks = {}
+    for i in range(count):
+        e = preset_data[list_at + 8 + 20 * i:list_at + 28 + 20 * i]
+        offset, size = struct.unpack("<q", e[4:12])[0], struct.unpack("<q", e[12:20])[0]
+        chunks[e[:4]] = preset_data[offset:offset + size]
+    chunks[b"Comp"] = component
+    out = bytearray(preset_data[:40]) + bytearray(8)
+    entries = []
+    for cid in [b"Comp", b"Cont"]:
+        data = chunks.get(cid, b"")
+        entries.append((cid, len(out), len(data)))
+        out += data
+    list_at = len(out)
+    out += b"List" + struct.pack("<i", len(entries))
+    for cid, offset, size in entries:
+        out += cid + struct.pack("<q", offset) + struct.pack("<q", size)
+    out[40:48] = struct.pack("<q", list_at)
+    return bytes(out)
+
+
+def write_headphone(folder):
+    """A synthetic headphone measured per ear, squig.link style (`X L.txt`/`X R.txt`, REW text,
+    absolute SPL): a bass shortfall, a presence peak and a treble dip that differ by ear."""
+    def level(f, ear):
+        if ear == "L":
+            d = -6 / (1 + (f / 90) ** 2) + 5 * math.exp(-4 * math.log2(f / 3500) ** 2)
+        else:
+            d = -4 / (1 + (f / 110) ** 2) + 3 * math.exp(-3 * math.log2(f / 2500) ** 2)
+        return 75 + d - 6 * math.exp(-8 * math.log2(f / 8000) ** 2)
+
+    for ear in "LR":
+        with open(os.path.join(folder, f"VST HP {ear}.txt"), "w") as f:
+            f.write("* Freq(Hz)\tSPL(dB)\n")
+            freq = 20.0
+            while freq <= 20000.0:
+                f.write(f"{freq:.3f}\t{level(freq, ear):.4f}\n")
+                freq *= 1.01
+    return os.path.join(folder, "VST HP L.txt")
+
+
+def refcan(*args):
+    out = subprocess.run([REFCAN, *args], check=True, capture_output=True, text=True)
+    return out.stdout
+
+
+def reference_chain(folder, headphone):
+    """The 'reference chain L/R' columns `refcan curves` reports: what the plugin plays."""
+    path = os.path.join(folder, "curves.csv")
+    refcan("curves", "--headphone", headphone, "--target", TARGET, "-o", path)
+    with open(path) as f:
+        rows = list(csv.DictReader(f))
+    freq = np.array([float(r["frequency"]) for r in rows])
+    chains = [np.array([float(r[f"reference chain {ear}"]) for r in rows]) for ear in "LR"]
+    return freq, chains
+
+
+def magnitude_db(response, rate, freqs):
+    n = 1 << max(18, int(math.ceil(math.log2(len(response)))))
+    spectrum = np.abs(np.fft.rfft(response.astype(np.float64), n))
+    bins = np.arange(len(spectrum)) * rate / n
+    return np.interp(freqs, bins, 20 * np.log10(np.maximum(spectrum, 1e-12)))
+
+
+def test_preset_correction():
+    print("headphone correction through a refcan preset (all engines, 3 rates)")
+    folder = tempfile.mkdtemp(prefix="refcan-vst3-")
+    headphone = write_headphone(folder)
+    freq, chains = reference_chain(folder, headphone)
+    band = (freq >= 20) & (freq <= 16000)
+    # (pedalboard keeps its own copy of parameter values and does not refresh it from a loaded
+    # preset, so the engine in use is proven by the latency and the response, not the text.)
+    for mode in ["zero_latency", "linear_phase", "low_cpu"]:
+        path = os.path.join(folder, f"{mode}.json")
+        report = refcan("preset", "--headphone", headphone, "--target", TARGET, "--filter-mode", mode, "-o", path)
+        fit_error = {float(m.group(1)): float(m.group(2))
+                     for m in re.finditer(r"low_cpu fit at (\d+) Hz: max error ([\d.]+) dB", report)}
+        with open(path, "rb") as f:
+            state = f.read()
+        for rate in RATES:
+            p = load()
+            p.preset_data = with_component_state(p.preset_data, state)
+            # Past the linear-phase latency: pedalboard drops that many output samples to
+            # compensate it, and the pre-ringing before the impulse must not be cut.
+            impulse_at = int(0.2 * rate)
+            x = np.zeros((2, int(1.2 * rate)), np.float32)
+            x[:, impulse_at] = 1.0
+            y = p.process(x, rate, buffer_size=512, reset=True)
+            latency = p.reported_latency_samples
+            tolerance = fit_error[rate] + 0.02 if mode == "low_cpu" else 0.1
+            worst = 0.0
+            for ch in range(2):
+                peak = int(np.argmax(np.abs(y[ch])))
+                if mode == "linear_phase":
+                    # pedalboard compensates the reported latency: the symmetric response is
+                    # centred on the impulse only if the latency is the true delay.
+                    check(latency > 3000 and peak == impulse_at,
+                          f"{mode} {rate} Hz ch {ch}: reported latency {latency}, compensated peak at {peak - impulse_at:+d}")
+                else:
+                    check(latency == 0 and 0 <= peak - impulse_at < 0.002 * rate,
+                          f"{mode} {rate} Hz ch {ch}: latency {latency}, peak {peak - impulse_at} samples after the impulse")
+                measured = magnitude_db(y[ch], rate, freq[band])
+                worst = max(worst, float(np.max(np.abs(measured - chains[ch][band]))))
+            check(worst <= tolerance,
+                  f"{mode} {rate} Hz: |measured − refcan curves| ≤ {worst:.4f} dB over 20 Hz–16 kHz (allowed {tolerance:.3f})")
+            figures.append(f"{mode} {rate} Hz: worst {worst:.4f} dB (allowed {tolerance:.3f}), latency {latency}")
+    # Bypassed in Linear phase: exactly the input (the bypass path is delayed like the filter).
+    with open(os.path.join(folder, "linear_phase.json"), "rb") as f:
+        state = f.read()
+    p = load()
+    p.preset_data = with_component_state(p.preset_data, state)
+    set_switch(p, "bypass", True)
+    x = noise(48000, seconds=0.5)
+    y = p.process(x, 48000, buffer_size=512, reset=True)
+    skip = int(SETTLE_S * 48000)
+    check(p.reported_latency_samples > 3000 and np.array_equal(y[:, skip:], x[:, skip:]),
+          f"Linear phase bypassed: output == input after latency compensation ({p.reported_latency_samples} samples)")
+
+
 def main():
     print(f"pedalboard {pedalboard.__version__}, bundle {BUNDLE}")
     if not os.path.exists(BUNDLE):
@@ -231,6 +366,7 @@ def main():
         test_random_parameters_stay_finite,
         test_state_round_trip,
         test_mono_layout,
+        test_preset_correction,
     ]:
         test()
     print()

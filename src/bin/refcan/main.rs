@@ -11,6 +11,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use nice_plug::prelude::Enum;
 use refcan::chain::{self, ChainCurves, ChainInputs, ChainSettings, SlotSource, SlotView};
 use refcan::curve::{self, Channel, CorrectionSettings, PersonalTarget, Response};
+use refcan::design::{self, DesignSettings, FilterMode, Layout};
 use refcan::fit;
 use refcan::io::export::{
     CamillaOptions, GraphicEqOptions, camilladsp_yaml, camilladsp_yaml_stereo, graphic_eq_txt,
@@ -797,6 +798,30 @@ fn preset(args: &PresetArgs) -> Result<(), CliError> {
             filter_mode.id()
         ),
         None => println!("wrote {}: no headphone", args.output.display()),
+    }
+    if filter_mode == FilterModeChoice::LowCpu {
+        // What Low CPU will deviate from the curve by, at the common rates.
+        let library = PresetLibrary::builtin();
+        let settings = DesignSettings {
+            mode: FilterMode::LowCpu,
+            target_id: target.preset_id().to_string(),
+            chain: ChainSettings {
+                correct,
+                ..settings
+            },
+        };
+        for rate in [44_100.0, 48_000.0, 96_000.0] {
+            let layout = Layout::new(1, rate, 512);
+            let d = design::design(&settings, doc.headphone.as_ref(), &layout, &library)
+                .map_err(CliError::input)?;
+            if let Some(err) = d.fit_max_error_db {
+                println!(
+                    "low_cpu fit at {rate} Hz: max error {err:.3} dB over 20 Hz–16 kHz \
+                     ({} filters)",
+                    design::LOW_CPU_FILTERS
+                );
+            }
+        }
     }
     Ok(())
 }
