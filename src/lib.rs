@@ -22,7 +22,7 @@ pub mod state;
 use design::designer::{DesignKey, DesignSource, Designer, Inbox};
 use design::{DesignSettings, Layout};
 use dsp::delay::DelayLine;
-use dsp::denormals::DenormalGuard;
+use dsp::denormals::flush_denormals;
 use dsp::engine::Engine;
 use dsp::input::InputStage;
 use dsp::output::OutputStage;
@@ -54,7 +54,6 @@ struct AudioState {
     dry_buf: Vec<Vec<f32>>,
     trim_db: Vec<f32>,
     max_block: usize,
-    reported_latency: usize,
 }
 
 /// The designer reads the parameters and the state document through this.
@@ -194,7 +193,6 @@ impl Plugin for Refcan {
             dry_buf: vec![vec![0.0; max_block]; channels],
             trim_db: vec![0.0; max_block],
             max_block,
-            reported_latency: latency,
         });
         self.reset();
         true
@@ -217,7 +215,7 @@ impl Plugin for Refcan {
         _aux: &mut AuxiliaryBuffers,
         context: &mut impl ProcessContext<Self>,
     ) -> ProcessStatus {
-        let _flush = DenormalGuard::new();
+        flush_denormals();
         let (Some(audio), Some(inbox)) = (self.audio.as_mut(), self.inbox.as_mut()) else {
             return ProcessStatus::Normal;
         };
@@ -248,10 +246,10 @@ impl Plugin for Refcan {
             }
             start += len;
         }
-        let latency = audio.engine.latency_samples();
-        if latency != audio.reported_latency {
-            audio.reported_latency = latency;
-            context.set_latency_samples(latency as u32);
+        if audio.engine.take_restart_request() {
+            // Another engine means another latency: the host restarts the plugin and the
+            // activation designs it and reports the latency (the only time CLAP allows it).
+            context.request_restart();
         }
         ProcessStatus::Normal
     }

@@ -46,6 +46,8 @@ pub struct Engine {
     outputs: [[Vec<f32>; 2]; 2],
     scratch: Vec<f32>,
     channels: usize,
+    /// A design with another latency arrived: the host must restart the plugin first.
+    restart_requested: bool,
 }
 
 impl Engine {
@@ -78,6 +80,7 @@ impl Engine {
             outputs: [[block(), block()], [block(), block()]],
             scratch: vec![0.0; 2 * layout.max_block.max(256)],
             channels,
+            restart_requested: false,
         }
     }
 
@@ -89,6 +92,12 @@ impl Engine {
     /// Latency of the design being played, samples.
     pub fn latency_samples(&self) -> usize {
         self.design().map_or(0, |d| d.latency_samples)
+    }
+
+    /// True once if a design arrived that needs another latency (the plugin then asks the host
+    /// to restart it).
+    pub fn take_restart_request(&mut self) -> bool {
+        std::mem::take(&mut self.restart_requested)
     }
 
     /// True while two designs are being crossfaded.
@@ -158,6 +167,17 @@ impl Engine {
             return;
         };
         if design.layout_id != self.layout_id {
+            inbox.retire(design);
+            return;
+        }
+        if self
+            .design()
+            .is_some_and(|d| d.latency_samples != design.latency_samples)
+        {
+            // A latency change (another engine) may only happen at activation (CLAP:
+            // `clap_host_latency.changed` during `activate`): ask for a restart and keep
+            // playing the current filter; the activation designs the new one.
+            self.restart_requested = true;
             inbox.retire(design);
             return;
         }
