@@ -18,7 +18,6 @@ use refcan::dsp::engine::Engine;
 use refcan::dsp::input::InputStage;
 use refcan::dsp::output::OutputStage;
 use refcan::filter::FilterSpec;
-use refcan::io;
 use refcan::presets::PresetLibrary;
 use refcan::source::Headphone;
 use std::hint::black_box;
@@ -36,7 +35,7 @@ fn noise(len: usize, seed: u32) -> Vec<f32> {
 }
 
 /// An over-ear-like measurement: the in-room target with a bass roll-off, a 6 kHz peak and
-/// a treble dip, as an AutoEq CSV.
+/// a treble dip.
 fn headphone(library: &PresetLibrary) -> Headphone {
     let target = library
         .target("harman_in_room_flat_2013")
@@ -51,15 +50,7 @@ fn headphone(library: &PresetLibrary) -> Headphone {
         ],
         44_100.0,
     );
-    let (f, db) = target.plus(&deviation).to_points();
-    let text: String = f
-        .iter()
-        .zip(&db)
-        .map(|(f, d)| format!("{f},{d}\n"))
-        .collect();
-    let imported = io::import_bytes("bench.csv", format!("frequency,raw\n{text}").as_bytes())
-        .expect("the synthetic headphone imports");
-    Headphone::from_imported(imported, "bench.csv")
+    Headphone::from_response("bench", &target.plus(&deviation))
 }
 
 fn bench(c: &mut Criterion) {

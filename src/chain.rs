@@ -410,10 +410,9 @@ pub const MAX_FILTERS: usize = 40;
 mod tests {
     use super::*;
     use crate::filter::FilterSpec;
-    use crate::io;
 
     fn headphone(target: &Response) -> Headphone {
-        // Target + a bass dip and a treble bump, as an AutoEq CSV.
+        // Target + a bass dip and a treble bump.
         let dev = Response::from_filters(
             &[
                 FilterSpec::low_shelf(100.0, 0.7, -4.0),
@@ -421,15 +420,7 @@ mod tests {
             ],
             44_100.0,
         );
-        let (f, db) = target.plus(&dev).to_points();
-        let text: String = f
-            .iter()
-            .zip(&db)
-            .map(|(f, d)| format!("{f},{d}\n"))
-            .collect();
-        let imported =
-            io::import_bytes("hp.csv", format!("frequency,raw\n{text}").as_bytes()).expect("csv");
-        Headphone::from_imported(imported, "hp.csv")
+        Headphone::from_response("hp", &target.plus(&dev))
     }
 
     #[test]

@@ -81,6 +81,19 @@ impl Headphone {
         }
     }
 
+    /// A headphone measured as `curve` (one curve for both ears), described as a table of
+    /// frequency and level: synthetic measurements in tests and benchmarks, and tables held
+    /// as data.
+    pub fn from_response(name: &str, curve: &Response) -> Self {
+        let (freq_hz, db) = curve.to_points();
+        Self {
+            name: name.to_string(),
+            source_file: name.to_string(),
+            format: Format::DelimitedTable,
+            data: HeadphoneData::Measurement(ChannelCurves::Mono(io::Curve { freq_hz, db })),
+        }
+    }
+
     /// True when left and right differ.
     pub fn is_stereo(&self) -> bool {
         match &self.data {

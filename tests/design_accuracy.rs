@@ -10,7 +10,7 @@ use refcan::chain::{ChainCurves, ChainInputs, ChainSettings, Listen};
 use refcan::curve::{Response, grid_hz};
 use refcan::design::fir::{self, Phase};
 use refcan::filter::FilterSpec;
-use refcan::io::{self, ImportOptions};
+use refcan::io::ImportOptions;
 use refcan::presets::PresetLibrary;
 use refcan::source::Headphone;
 use std::path::{Path, PathBuf};
@@ -105,17 +105,9 @@ fn fir_designs_follow_real_corrections_within_a_tenth_of_a_db() {
         ],
         44_100.0,
     );
-    let (f, db) = target.plus(&deviation).to_points();
-    let text: String = f
-        .iter()
-        .zip(&db)
-        .map(|(f, d)| format!("{f},{d}\n"))
-        .collect();
-    let imported = io::import_bytes("synthetic.csv", format!("frequency,raw\n{text}").as_bytes())
-        .expect("import");
     cases.push((
         "synthetic".into(),
-        Headphone::from_imported(imported, "synthetic.csv"),
+        Headphone::from_response("synthetic", &target.plus(&deviation)),
     ));
 
     let dir = data_dir();

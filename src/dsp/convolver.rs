@@ -977,17 +977,8 @@ mod kernels {
 mod tests {
     use super::*;
 
-    /// Deterministic pseudo-random numbers in −1…1 (xorshift).
     fn noise(len: usize, seed: u64) -> Vec<f32> {
-        let mut s = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-        (0..len)
-            .map(|_| {
-                s ^= s << 13;
-                s ^= s >> 7;
-                s ^= s << 17;
-                (s >> 40) as f32 / (1u64 << 23) as f32 - 1.0
-            })
-            .collect()
+        crate::dsp::testing::noise(len, seed, 1.0)
     }
 
     fn direct(ir: &[f32], x: &[f32]) -> Vec<f32> {

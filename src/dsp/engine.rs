@@ -373,15 +373,7 @@ mod tests {
     }
 
     fn noise(len: usize, seed: u64) -> Vec<f32> {
-        let mut s = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-        (0..len)
-            .map(|_| {
-                s ^= s << 13;
-                s ^= s >> 7;
-                s ^= s << 17;
-                ((s >> 40) as f32 / (1u64 << 23) as f32 - 1.0) * 0.5
-            })
-            .collect()
+        crate::dsp::testing::noise(len, seed, 0.5)
     }
 
     /// Runs `input` (two channels) through `engine` in blocks of `sizes` (cycled), checking
