@@ -20,6 +20,7 @@ use refcan::dsp::output::OutputStage;
 use refcan::filter::FilterSpec;
 use refcan::presets::PresetLibrary;
 use refcan::source::Headphone;
+use refcan::state::default_slots;
 use std::hint::black_box;
 
 const RATE_HZ: f64 = 48_000.0;
@@ -92,9 +93,10 @@ fn bench(c: &mut Criterion) {
                 target_id: "harman_in_room_flat_2013".into(),
                 chain: ChainSettings::default(),
             };
-            let d = design(&settings, Some(&hp), &layout, &library).expect("design");
+            let bank =
+                design(&settings, Some(&hp), &default_slots(), &layout, &library).expect("design");
             let mut engine = Engine::new(&layout, 2);
-            let _ = engine.install_now(Box::new(d));
+            let _ = engine.install_now(Box::new(bank), 0);
             let (_outbox, mut inbox) = handover();
             group.bench_function(name, |b| {
                 b.iter(|| {

@@ -16,6 +16,7 @@ use refcan::filter::FilterSpec;
 use refcan::io::{ChannelCurves, Curve, Format};
 use refcan::presets::PresetLibrary;
 use refcan::source::{Headphone, HeadphoneData};
+use refcan::state::{SlotContent, default_slots};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -36,11 +37,14 @@ impl DesignSource for Knob {
             chain,
         }
     }
-    fn headphone_generation(&self) -> u64 {
+    fn state_generation(&self) -> u64 {
         0
     }
-    fn headphone(&self) -> Option<Headphone> {
-        Some(self.headphone.clone())
+    fn state(&self) -> (Option<Headphone>, Vec<SlotContent>) {
+        (Some(self.headphone.clone()), default_slots())
+    }
+    fn listen(&self) -> usize {
+        0
     }
 }
 

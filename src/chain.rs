@@ -17,7 +17,7 @@ use crate::curve::target::{
 };
 use crate::curve::{
     self, ChannelResponses, CorrectionSettings, PersonalTarget, Response, correction,
-    headroom_preamp_db, level_match_gains_db, other_headphone_delta,
+    headroom_preamp_db, k_weighted_pink_gain_db, other_headphone_delta,
 };
 use crate::fit::{Effort, FitConfig, Shelves};
 use crate::source::{Headphone, SourceError};
@@ -91,6 +91,8 @@ pub struct ChainSettings {
     /// Headphone correction on (off: the raw headphone, with the same preamp so the switch
     /// compares shapes, not levels).
     pub correct: bool,
+    /// Loudness-matched slots (off: every slot plays its ΔS as is).
+    pub level_match: bool,
 }
 
 impl Default for ChainSettings {
@@ -99,6 +101,7 @@ impl Default for ChainSettings {
             knobs: PersonalTarget::default(),
             correction: CorrectionSettings::default(),
             correct: true,
+            level_match: true,
         }
     }
 }
@@ -221,7 +224,44 @@ impl ChainCurves {
             None => (None, ChannelResponses::mono(Response::flat())),
         };
         let deltas: Vec<Response> = inputs.slots.iter().map(|s| s.delta(&target)).collect();
-        let gains = level_match_gains_db(&deltas);
+        // Level match against what is heard: the K-weighted pink-noise loudness of the
+        // correction as played plus ΔS, minus that of the correction alone (DSP_REFERENCE.md
+        // §5.2, estimator 2), averaged over the ears. Exact for pink noise whatever the
+        // correction does, where ΔS alone would leave a second-order error.
+        let level_gains = |played: &[Response]| -> Vec<f64> {
+            deltas
+                .iter()
+                .map(|delta| {
+                    if !inputs.settings.level_match {
+                        return 0.0;
+                    }
+                    let sum: f64 = played
+                        .iter()
+                        .map(|c| {
+                            k_weighted_pink_gain_db(&c.plus(delta)) - k_weighted_pink_gain_db(c)
+                        })
+                        .sum();
+                    sum / played.len() as f64
+                })
+                .collect()
+        };
+        let corrected: Vec<Response> = correction.curves().cloned().collect();
+        let flat = vec![Response::flat()];
+        let gains_on = level_gains(&corrected);
+        let gains_off = level_gains(&flat);
+        // One preamp covers every chain that can be heard, with the correction on and off,
+        // so neither a slot switch nor the correction switch changes it.
+        let mut chains: Vec<Response> = corrected.clone();
+        for (delta, (g_on, g_off)) in deltas.iter().zip(gains_on.iter().zip(&gains_off)) {
+            chains.extend(corrected.iter().map(|c| c.plus(delta).offset(-g_on)));
+            chains.push(delta.clone().offset(-g_off));
+        }
+        let preamp_db = headroom_preamp_db(chains.iter());
+        let gains = if inputs.settings.correct {
+            gains_on
+        } else {
+            gains_off
+        };
         let slots: Vec<SlotCurves> = inputs
             .slots
             .iter()
@@ -235,12 +275,6 @@ impl ChainCurves {
                 mono: source.is_mono(),
             })
             .collect();
-        // Every chain that can be heard, both channels: the reference and each slot.
-        let mut chains: Vec<Response> = correction.curves().cloned().collect();
-        for slot in &slots {
-            chains.extend(correction.curves().map(|c| c.plus(&slot.delta)));
-        }
-        let preamp_db = headroom_preamp_db(chains.iter());
         Ok(Self {
             target,
             measurement,

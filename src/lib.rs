@@ -65,11 +65,14 @@ impl DesignSource for ParamSource {
     fn settings(&self) -> DesignSettings {
         self.params.design_settings()
     }
-    fn headphone_generation(&self) -> u64 {
+    fn state_generation(&self) -> u64 {
         self.params.state.generation()
     }
-    fn headphone(&self) -> Option<Headphone> {
-        self.params.state.headphone()
+    fn state(&self) -> (Option<Headphone>, Vec<state::SlotContent>) {
+        (self.params.state.headphone(), self.params.state.slots())
+    }
+    fn listen(&self) -> usize {
+        self.params.listen.value().index()
     }
 }
 
@@ -160,16 +163,28 @@ impl Plugin for Refcan {
         let layout = Layout::new(self.layouts, fs, max_block);
         let mut engine = Engine::new(&layout, channels);
         let settings = self.params.design_settings();
-        let headphone_generation = self.params.state.generation();
+        let state_generation = self.params.state.generation();
         let headphone = self.params.state.headphone();
-        let designed = match design::design(&settings, headphone.as_ref(), &layout, &self.library) {
-            Ok(d) => {
-                drop(engine.install_now(Box::new(d)));
-                Some(DesignKey {
-                    layout_id: layout.id,
-                    settings,
-                    headphone_generation,
-                })
+        let slots = self.params.state.slots();
+        let listen = self.params.listen.value().index();
+        let designed = match design::design(
+            &settings,
+            headphone.as_ref(),
+            &slots,
+            &layout,
+            &self.library,
+        ) {
+            Ok(bank) => {
+                let entries = bank.entries.clone();
+                drop(engine.install_now(Box::new(bank), listen));
+                Some((
+                    DesignKey {
+                        layout_id: layout.id,
+                        settings,
+                        state_generation,
+                    },
+                    entries,
+                ))
             }
             Err(e) => {
                 nice_error!("Refcan: no correction: {e}");
@@ -221,6 +236,9 @@ impl Plugin for Refcan {
         };
         let bypass = self.params.bypass.value();
         let mono = self.params.mono.value();
+        // nice-plug splits the buffer at automation events (sample-accurate automation), so
+        // a `listen` change starts its crossfade at the event's sample.
+        audio.engine.set_listen(self.params.listen.value().index());
         let frames = buffer.samples();
         let channels = buffer.as_slice();
         let mut start = 0;

@@ -65,6 +65,67 @@ impl TargetChoice {
     }
 }
 
+/// The `listen` parameter: what is heard. One automation lane switches between the reference
+/// and the eight translation-check slots.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+pub enum ListenChoice {
+    /// The corrected headphone.
+    #[id = "reference"]
+    #[name = "Reference"]
+    Reference,
+    /// Slot 1.
+    #[id = "slot_1"]
+    #[name = "Slot 1"]
+    Slot1,
+    /// Slot 2.
+    #[id = "slot_2"]
+    #[name = "Slot 2"]
+    Slot2,
+    /// Slot 3.
+    #[id = "slot_3"]
+    #[name = "Slot 3"]
+    Slot3,
+    /// Slot 4.
+    #[id = "slot_4"]
+    #[name = "Slot 4"]
+    Slot4,
+    /// Slot 5.
+    #[id = "slot_5"]
+    #[name = "Slot 5"]
+    Slot5,
+    /// Slot 6.
+    #[id = "slot_6"]
+    #[name = "Slot 6"]
+    Slot6,
+    /// Slot 7.
+    #[id = "slot_7"]
+    #[name = "Slot 7"]
+    Slot7,
+    /// Slot 8.
+    #[id = "slot_8"]
+    #[name = "Slot 8"]
+    Slot8,
+}
+
+impl ListenChoice {
+    /// 0 for the reference, k for slot k.
+    pub fn index(self) -> usize {
+        self.to_index()
+    }
+
+    /// The stable id (`reference`, `slot_1` … `slot_8`).
+    pub fn id(self) -> &'static str {
+        Self::ids()
+            .and_then(|ids| ids.get(self.index()).copied())
+            .unwrap_or("reference")
+    }
+
+    /// The choice with index `index` (0 = reference), if any.
+    pub fn from_position(index: usize) -> Option<Self> {
+        (index < Self::variants().len()).then(|| Self::from_index(index))
+    }
+}
+
 /// The `filter_mode` parameter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
 pub enum FilterModeChoice {
@@ -106,6 +167,14 @@ pub struct RefcanParams {
     /// Mono check: both channels carry (L + R) / 2.
     #[id = "mono"]
     pub mono: BoolParam,
+
+    /// What is heard: Reference or Slot 1…8 (sample-accurate).
+    #[id = "listen"]
+    pub listen: EnumParam<ListenChoice>,
+
+    /// Loudness-matched switching between the reference and the slots.
+    #[id = "level_match"]
+    pub level_match: BoolParam,
 
     /// Headphone correction on/off (off: the raw headphone, same preamp).
     #[id = "correct"]
@@ -154,6 +223,10 @@ pub struct ParamValues {
     pub output_gain_db: f32,
     /// `mono`.
     pub mono: bool,
+    /// `listen`.
+    pub listen: ListenChoice,
+    /// `level_match`.
+    pub level_match: bool,
     /// `correct`.
     pub correct: bool,
     /// `amount`, percent.
@@ -178,6 +251,8 @@ impl Default for ParamValues {
             bypass: false,
             output_gain_db: 0.0,
             mono: false,
+            listen: ListenChoice::Reference,
+            level_match: true,
             correct: true,
             amount_percent: 100.0,
             target: TargetChoice::HarmanInRoomFlat2013,
@@ -198,6 +273,8 @@ impl ParamValues {
             ("bypass", ParamValue::Bool(self.bypass)),
             ("output_gain", ParamValue::F32(self.output_gain_db)),
             ("mono", ParamValue::Bool(self.mono)),
+            ("listen", ParamValue::String(self.listen.id().into())),
+            ("level_match", ParamValue::Bool(self.level_match)),
             ("correct", ParamValue::Bool(self.correct)),
             ("amount", ParamValue::F32(self.amount_percent)),
             ("target", ParamValue::String(self.target.preset_id().into())),
@@ -269,6 +346,10 @@ impl Default for RefcanParams {
                         _ => None,
                     }
                 })),
+            listen: EnumParam::new("Listen", d.listen),
+            level_match: BoolParam::new("Level Match", d.level_match)
+                .with_value_to_string(Arc::new(|on| if on { "On".into() } else { "Off".into() }))
+                .with_string_to_value(Arc::new(parse_on_off)),
             correct: BoolParam::new("Correct", d.correct)
                 .with_value_to_string(Arc::new(|on| if on { "On".into() } else { "Off".into() }))
                 .with_string_to_value(Arc::new(parse_on_off)),
@@ -316,6 +397,7 @@ impl RefcanParams {
                     ..CorrectionSettings::default()
                 },
                 correct: self.correct.value(),
+                level_match: self.level_match.value(),
             },
         }
     }
@@ -383,6 +465,13 @@ mod tests {
         assert_eq!(params.target.default_plain_value(), d.target);
         assert_eq!(params.filter_mode.default_plain_value(), d.filter_mode);
         assert_eq!(params.correct.default_plain_value(), d.correct);
+        assert_eq!(params.listen.default_plain_value(), d.listen);
+        assert_eq!(params.level_match.default_plain_value(), d.level_match);
+        let listen_ids: Vec<&str> = (0..ListenChoice::variants().len())
+            .map(|i| ListenChoice::from_index(i).id())
+            .collect();
+        assert_eq!(listen_ids[0], "reference");
+        assert_eq!(listen_ids[8], "slot_8");
         // Enum ids are the derive's ids.
         let target_ids: Vec<&str> = (0..TargetChoice::variants().len())
             .map(|i| TargetChoice::from_index(i).preset_id())

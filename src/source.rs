@@ -94,6 +94,18 @@ impl Headphone {
         }
     }
 
+    /// The measurement as one curve (left and right averaged in dB), centred at 1 kHz: what a
+    /// "listen through another headphone" slot needs. An EQ import has no measurement.
+    pub fn measurement_curve(&self) -> Result<Response, SourceError> {
+        match self.measurement() {
+            Some(m) => Ok(m?.average()),
+            None => Err(SourceError::NotACurve {
+                file: self.source_file.clone(),
+                format: self.format.name(),
+            }),
+        }
+    }
+
     /// True when left and right differ.
     pub fn is_stereo(&self) -> bool {
         match &self.data {

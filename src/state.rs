@@ -6,15 +6,18 @@
 //! through [`migrate`] first, so old projects keep opening as fields are added; a document from
 //! a newer Refcan, or a corrupted one, is refused and the instance keeps its previous state.
 
+use crate::chain::SlotSource;
 use crate::curve::correction::MAX_BOOST_RANGE_DB;
+use crate::curve::simulation::Simulation;
 use crate::curve::{CorrectionSettings, Response};
 use crate::params::ParamValues;
+use crate::presets::PresetLibrary;
 use crate::source::Headphone;
 use nice_plug::params::persist::PersistentField;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 /// The persist key of the state document inside nice-plug's state (a public contract).
 pub const PERSIST_KEY: &str = "refcan";
@@ -23,15 +26,33 @@ pub const PERSIST_KEY: &str = "refcan";
 /// change needs more than new fields with serde defaults.
 ///
 /// History: 1 — empty document (plugin foundation); 2 — the headphone as data and the
-/// correction's max boost.
-pub const STATE_FORMAT_VERSION: u32 = 2;
+/// correction's max boost; 3 — what the eight translation-check slots hold, and what to do
+/// when the host renders offline.
+pub const STATE_FORMAT_VERSION: u32 = 3;
+
+/// Number of translation-check slots (the `listen` parameter: Reference, Slot 1…8).
+pub const SLOT_COUNT: usize = 8;
+
+/// The simulation presets the slots hold by default, in order (PRODUCT.md / the workflow
+/// issue: Harman over-ear, Harman in-ear, bass-boosted earbuds, open earbuds, phone, laptop,
+/// car, club).
+pub const DEFAULT_SLOT_SIMULATIONS: [&str; SLOT_COUNT] = [
+    "harman_oe_2018",
+    "harman_ie_2019",
+    "bass_boosted_earbuds",
+    "open_earbuds",
+    "phone_speaker",
+    "laptop_speakers",
+    "car",
+    "club_pa",
+];
 
 /// One migration step: turns a document of version `n` into version `n + 1`.
 type Migration = fn(Map<String, Value>) -> Result<Map<String, Value>, StateError>;
 
 /// `MIGRATIONS[i]` upgrades version `i + 1` to `i + 2`. The array's length is tied to
 /// [`STATE_FORMAT_VERSION`], so bumping the version without adding its step does not compile.
-const MIGRATIONS: [Migration; STATE_FORMAT_VERSION as usize - 1] = [v1_to_v2];
+const MIGRATIONS: [Migration; STATE_FORMAT_VERSION as usize - 1] = [v1_to_v2, v2_to_v3];
 
 /// Version 2 adds the headphone (none in a version-1 project) and the max boost (the
 /// default the correction used then).
@@ -64,7 +85,116 @@ pub enum StateError {
     Invalid(String),
 }
 
-/// Everything Refcan persists outside its parameters (format version 2).
+/// Version 3 adds the slots: a project from before had none, so it gets the defaults.
+fn v2_to_v3(mut doc: Map<String, Value>) -> Result<Map<String, Value>, StateError> {
+    if !doc.contains_key("slots") {
+        let slots = serde_json::to_value(default_slots())
+            .map_err(|e| StateError::Invalid(format!("default slots: {e}")))?;
+        doc.insert("slots".into(), slots);
+    }
+    Ok(doc)
+}
+
+/// What a translation-check slot holds, as data (a project reopens identically on a machine
+/// without the preset or file it came from).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SlotContent {
+    /// A device simulation: its preset id and name, and its parameters.
+    Simulation {
+        /// Preset id (e.g. `phone_speaker`).
+        id: String,
+        /// Display name.
+        name: String,
+        /// The filters and flags.
+        simulation: Simulation,
+    },
+    /// "Listen through another headphone": its measurement, `ΔS = H_other − T_ref`.
+    OtherHeadphone {
+        /// The other headphone, as data.
+        headphone: Headphone,
+    },
+}
+
+impl SlotContent {
+    /// The built-in simulation preset `id`, if there is one.
+    pub fn builtin(id: &str) -> Option<Self> {
+        let library = PresetLibrary::builtin();
+        library.simulation(id).map(|p| Self::Simulation {
+            id: p.id.clone(),
+            name: p.name.clone(),
+            simulation: p.simulation(),
+        })
+    }
+
+    /// A short label for buttons and reports.
+    pub fn name(&self) -> &str {
+        match self {
+            Self::Simulation { name, .. } => name,
+            Self::OtherHeadphone { headphone } => &headphone.name,
+        }
+    }
+
+    /// The chain's view of the slot.
+    pub fn to_source(&self) -> Result<SlotSource, crate::source::SourceError> {
+        Ok(match self {
+            Self::Simulation {
+                id,
+                name,
+                simulation,
+            } => SlotSource::Simulation {
+                id: id.clone(),
+                name: name.clone(),
+                simulation: simulation.clone(),
+            },
+            Self::OtherHeadphone { headphone } => SlotSource::OtherHeadphone {
+                name: headphone.name.clone(),
+                measurement: headphone.measurement_curve()?,
+            },
+        })
+    }
+}
+
+/// What Refcan does while the host renders offline (PRODUCT.md, "Offline render safety").
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OfflineRender {
+    /// Pass the audio through untouched, so no correction is printed into a bounce by
+    /// accident.
+    #[default]
+    Bypass,
+    /// Process as in real time: a deliberate translation-check bounce.
+    Process,
+}
+
+impl OfflineRender {
+    /// The id used in the state and on the command line (`bypass`, `process`).
+    pub fn id(self) -> &'static str {
+        match self {
+            Self::Bypass => "bypass",
+            Self::Process => "process",
+        }
+    }
+
+    /// The choice for `id`, if it is one.
+    pub fn from_id(id: &str) -> Option<Self> {
+        match id {
+            "bypass" => Some(Self::Bypass),
+            "process" => Some(Self::Process),
+            _ => None,
+        }
+    }
+}
+
+/// The eight default slots ([`DEFAULT_SLOT_SIMULATIONS`]).
+pub fn default_slots() -> Vec<SlotContent> {
+    DEFAULT_SLOT_SIMULATIONS
+        .iter()
+        .filter_map(|id| SlotContent::builtin(id))
+        .collect()
+}
+
+/// Everything Refcan persists outside its parameters (format version 3).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RefcanState {
     /// The format version the document was written in (always [`STATE_FORMAT_VERSION`] after
@@ -77,6 +207,13 @@ pub struct RefcanState {
     /// Largest boost of the correction, dB (0–12).
     #[serde(default = "default_max_boost_db")]
     pub max_boost_db: f64,
+    /// What the eight translation-check slots hold.
+    #[serde(default = "default_slots")]
+    pub slots: Vec<SlotContent>,
+    /// What Refcan does while the host renders offline (a bounce or export): pass the audio
+    /// through untouched (default) or process it (a deliberate translation-check bounce).
+    #[serde(default)]
+    pub offline_render: OfflineRender,
     /// Fields this build does not know (written by a newer minor revision of the same format
     /// version): kept and written back so no user data is silently dropped.
     #[serde(flatten)]
@@ -89,6 +226,8 @@ impl Default for RefcanState {
             format_version: STATE_FORMAT_VERSION,
             headphone: None,
             max_boost_db: default_max_boost_db(),
+            slots: default_slots(),
+            offline_render: OfflineRender::default(),
             unknown: Map::new(),
         }
     }
@@ -129,6 +268,25 @@ impl RefcanState {
         if let Some(h) = &self.headphone {
             h.correction(&Response::flat(), &CorrectionSettings::default())
                 .map_err(|e| StateError::Invalid(format!("headphone '{}': {e}", h.name)))?;
+        }
+        if self.slots.len() != SLOT_COUNT {
+            return Err(StateError::Invalid(format!(
+                "{} slots, expected {SLOT_COUNT}",
+                self.slots.len()
+            )));
+        }
+        for (i, slot) in self.slots.iter().enumerate() {
+            let what = |e: &dyn std::fmt::Display| {
+                StateError::Invalid(format!("slot {} '{}': {e}", i + 1, slot.name()))
+            };
+            match slot {
+                SlotContent::Simulation { simulation, .. } => {
+                    simulation.validate().map_err(|e| what(&e))?
+                }
+                SlotContent::OtherHeadphone { headphone } => {
+                    headphone.measurement_curve().map_err(|e| what(&e))?;
+                }
+            }
         }
         Ok(())
     }
@@ -186,6 +344,8 @@ pub fn plugin_state(values: &ParamValues, doc: &RefcanState) -> nice_plug::prelu
 pub struct SharedState {
     state: Mutex<RefcanState>,
     generation: AtomicU64,
+    /// Mirror of `state.offline_render == Process`, for the audio thread (no lock there).
+    offline_process: AtomicBool,
     last_error: Mutex<Option<StateError>>,
 }
 
@@ -197,6 +357,10 @@ impl SharedState {
 
     /// Replaces the state and bumps the generation.
     pub fn replace(&self, new_state: RefcanState) {
+        self.offline_process.store(
+            new_state.offline_render == OfflineRender::Process,
+            Ordering::Release,
+        );
         *self.state.lock().unwrap_or_else(|e| e.into_inner()) = new_state;
         self.generation.fetch_add(1, Ordering::AcqRel);
     }
@@ -209,6 +373,15 @@ impl SharedState {
             .max_boost_db
     }
 
+    /// What the slots hold.
+    pub fn slots(&self) -> Vec<SlotContent> {
+        self.state
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .slots
+            .clone()
+    }
+
     /// The headphone, if one is installed.
     pub fn headphone(&self) -> Option<Headphone> {
         self.state
@@ -216,6 +389,15 @@ impl SharedState {
             .unwrap_or_else(|e| e.into_inner())
             .headphone
             .clone()
+    }
+
+    /// What to do while the host renders offline. Lock-free: the audio thread reads it.
+    pub fn offline_render(&self) -> OfflineRender {
+        if self.offline_process.load(Ordering::Acquire) {
+            OfflineRender::Process
+        } else {
+            OfflineRender::Bypass
+        }
     }
 
     /// Increases every time the state is replaced or loaded.
@@ -272,10 +454,12 @@ mod tests {
 
     #[test]
     fn current_version_round_trips_with_unknown_fields() {
+        let slots = serde_json::to_value(default_slots()).expect("slots");
         let doc = json!({
-            "format_version": 2,
+            "format_version": 3,
             "headphone": null,
             "max_boost_db": 4.5,
+            "slots": slots,
             "future_field": {"a": [1, 2, 3]}
         });
         let state = RefcanState::from_value(doc.clone()).expect("loads");
@@ -286,9 +470,10 @@ mod tests {
     fn version_1_migrates_to_no_headphone_and_the_default_boost() {
         let state =
             RefcanState::from_value(json!({"format_version": 1, "kept": true})).expect("loads");
-        assert_eq!(state.format_version, 2);
+        assert_eq!(state.format_version, 3);
         assert_eq!(state.headphone, None);
         assert_eq!(state.max_boost_db, 6.0);
+        assert_eq!(state.slots, default_slots());
         assert_eq!(state.unknown.get("kept"), Some(&json!(true)));
     }
 

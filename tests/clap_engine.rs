@@ -21,6 +21,7 @@ use refcan::filter::FilterSpec;
 use refcan::io::ImportOptions;
 use refcan::presets::PresetLibrary;
 use refcan::source::Headphone;
+use refcan::state::default_slots;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -212,9 +213,10 @@ fn preset_correction_matches_refcan_curves_in_every_mode_and_rate() {
                                 chain: ChainSettings::default(),
                             };
                             let layout = Layout::new(1, rate, 1024);
-                            let d =
-                                design(&settings, Some(&hp), &layout, &library).expect("design");
-                            d.fit_max_error_db.expect("a fit error") + 0.02
+                            let bank =
+                                design(&settings, Some(&hp), &default_slots(), &layout, &library)
+                                    .expect("design");
+                            bank.entries[0].fit_max_error_db.expect("a fit error") + 0.02
                         }
                         _ => 0.1,
                     };

@@ -1,7 +1,12 @@
 //! The background designer: a thread that watches the settings, designs when they change and
-//! hands finished [`Design`]s to the audio thread through a lock-free queue; the audio thread
-//! hands retired ones back through a second queue, so their memory is freed here, never on
-//! the audio thread.
+//! hands finished [`Bank`]s (one design per `listen` choice) to the audio thread through a
+//! lock-free queue; the audio thread hands retired ones back through a second queue, so their
+//! memory is freed here, never on the audio thread.
+//!
+//! A change is delivered in two steps: first a bank in which only the entry being heard is
+//! new (the others are the previous bank's, shared), so the change is heard within a few
+//! milliseconds; then the whole bank. The engine switches between identical shared entries
+//! without a crossfade.
 //!
 //! The audio thread never wakes this thread (that would be a system call): the thread polls
 //! the settings every [`POLL_INTERVAL`] (a handful of atomic loads and a comparison). The first
@@ -10,9 +15,11 @@
 //! filters instead of queueing hundreds. The queues are `rtrb` single-producer
 //! single-consumer ring buffers: wait-free push and pop, no allocation after creation.
 
-use super::{Design, DesignSettings, Layout, design};
+use super::{Bank, Design, DesignSettings, LISTEN_COUNT, Layout, chain_curves, realise_entries};
+use super::{DesignError, slot_sources};
 use crate::presets::PresetLibrary;
 use crate::source::Headphone;
+use crate::state::SlotContent;
 use rtrb::{Consumer, Producer, RingBuffer};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -36,10 +43,12 @@ const RETIRE_QUEUE: usize = 16;
 pub trait DesignSource: Send + Sync + 'static {
     /// The current settings (cheap: called every poll).
     fn settings(&self) -> DesignSettings;
-    /// Changes whenever the headphone changes (cheap: called every poll).
-    fn headphone_generation(&self) -> u64;
-    /// The current headphone (called only when a design is due).
-    fn headphone(&self) -> Option<Headphone>;
+    /// Changes whenever the state document (headphone, slots) changes (cheap: every poll).
+    fn state_generation(&self) -> u64;
+    /// The current headphone and slots (called only when a design is due).
+    fn state(&self) -> (Option<Headphone>, Vec<SlotContent>);
+    /// The `listen` choice being heard (0 = reference), designed first.
+    fn listen(&self) -> usize;
 }
 
 /// What the designer reports, for the editor, the log and tests.
@@ -49,13 +58,14 @@ pub struct DesignerStatus {
     pub designs: u64,
     /// The last failure (the previous filter kept playing), cleared by the next success.
     pub last_error: Option<String>,
-    /// Time the last design took, from the settings being seen to the design being queued.
+    /// Time the last change took, from the settings being seen to the entry being heard
+    /// queued.
     pub last_design_time: Option<Duration>,
 }
 
 struct Shared {
     stop: AtomicBool,
-    layout: Mutex<Option<(Arc<Layout>, Option<DesignKey>)>>,
+    layout: Mutex<Option<(Arc<Layout>, Option<Designed>)>>,
     layout_generation: AtomicU64,
     status: Mutex<DesignerStatus>,
 }
@@ -67,9 +77,12 @@ pub struct DesignKey {
     pub layout_id: u64,
     /// The settings.
     pub settings: DesignSettings,
-    /// The headphone generation.
-    pub headphone_generation: u64,
+    /// The state generation.
+    pub state_generation: u64,
 }
+
+/// What the activation designed: its key and entries (the designer reuses them).
+pub type Designed = (DesignKey, Vec<Arc<Design>>);
 
 /// Creates the two ends of the handover: the designer's [`Outbox`] and the audio thread's
 /// [`Inbox`].
@@ -90,13 +103,13 @@ pub fn handover() -> (Outbox, Inbox) {
 
 /// The designer's end of the handover: designs out, retired designs back to be freed.
 pub struct Outbox {
-    designs: Producer<Box<Design>>,
-    retired: Consumer<Box<Design>>,
+    designs: Producer<Box<Bank>>,
+    retired: Consumer<Box<Bank>>,
 }
 
 impl Outbox {
     /// Queues a design for the audio thread; gives it back when the queue is full.
-    pub fn send(&mut self, design: Box<Design>) -> Result<(), Box<Design>> {
+    pub fn send(&mut self, design: Box<Bank>) -> Result<(), Box<Bank>> {
         match self.designs.push(design) {
             Ok(()) => Ok(()),
             Err(rtrb::PushError::Full(d)) => Err(d),
@@ -116,15 +129,15 @@ impl Outbox {
 
 /// The audio thread's end of the handover: new designs in, retired designs out.
 pub struct Inbox {
-    designs: Consumer<Box<Design>>,
-    retired: Producer<Box<Design>>,
+    designs: Consumer<Box<Bank>>,
+    retired: Producer<Box<Bank>>,
 }
 
 impl Inbox {
     /// The newest waiting design, if any, when `current` can be retired afterwards: older
     /// waiting designs are retired at once. Never blocks or allocates; returns `None` when
     /// there is no room to retire (the design stays queued for the next call).
-    pub fn take_newest(&mut self) -> Option<Box<Design>> {
+    pub fn take_newest(&mut self) -> Option<Box<Bank>> {
         // Room for every waiting design but the newest, plus the one it will replace.
         if self.designs.slots() == 0 || self.retired.slots() < self.designs.slots() + 1 {
             return None;
@@ -140,7 +153,7 @@ impl Inbox {
     /// Hands a design back to be freed off the audio thread. Only call after
     /// [`Inbox::take_newest`] made room; if the queue were full the design would be kept
     /// alive by leaking it rather than freed here.
-    pub fn retire(&mut self, design: Box<Design>) {
+    pub fn retire(&mut self, design: Box<Bank>) {
         if let Err(rtrb::PushError::Full(design)) = self.retired.push(design) {
             // Unreachable by construction; never free on the audio thread.
             std::mem::forget(design);
@@ -174,7 +187,7 @@ impl Designer {
 
     /// Tells the thread the engine's new layout (after an activation). `designed` is what the
     /// activation already designed synchronously, so the thread does not repeat it.
-    pub fn set_layout(&self, layout: Layout, designed: Option<DesignKey>) {
+    pub fn set_layout(&self, layout: Layout, designed: Option<Designed>) {
         *lock(&self.shared.layout) = Some((Arc::new(layout), designed));
         self.shared.layout_generation.fetch_add(1, Ordering::AcqRel);
         self.wake();
@@ -215,58 +228,138 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 /// The thread's loop (see the module docs).
 fn run(source: &dyn DesignSource, library: &PresetLibrary, shared: &Shared, mut outbox: Outbox) {
     let mut last: Option<DesignKey> = None;
+    // The entries of the last complete bank, for the fast first step of the next change.
+    let mut previous: Option<(u64, Vec<Arc<Design>>)> = None;
     let mut last_layout_generation = u64::MAX;
     let mut last_design = Instant::now() - THROTTLE;
-    let mut pending: Option<Box<Design>> = None;
+    let mut pending: Vec<Box<Bank>> = Vec::new();
     let mut layout: Option<Arc<Layout>> = None;
     while !shared.stop.load(Ordering::Acquire) {
         outbox.free_retired();
-        if let Some(d) = pending.take()
-            && let Err(d) = outbox.send(d)
-        {
-            pending = Some(d);
+        while !pending.is_empty() {
+            let bank = pending.remove(0);
+            if let Err(bank) = outbox.send(bank) {
+                pending.insert(0, bank);
+                break;
+            }
         }
         let generation = shared.layout_generation.load(Ordering::Acquire);
         if generation != last_layout_generation {
             last_layout_generation = generation;
             if let Some((l, designed)) = lock(&shared.layout).clone() {
                 layout = Some(l);
-                if designed.is_some() {
-                    last = designed;
+                // Designs for an older layout are useless.
+                pending.clear();
+                previous = None;
+                if let Some((key, entries)) = designed {
+                    previous = Some((key.layout_id, entries));
+                    last = Some(key);
                 }
-                // Designs for an older layout are useless: drop a waiting one.
-                pending = None;
             }
         }
-        if let (Some(layout), None) = (&layout, &pending) {
+        if let (Some(layout), true) = (&layout, pending.is_empty()) {
             let seen = Instant::now();
             let key = DesignKey {
                 layout_id: layout.id,
                 settings: source.settings(),
-                headphone_generation: source.headphone_generation(),
+                state_generation: source.state_generation(),
             };
             if last.as_ref() != Some(&key) && last_design.elapsed() >= THROTTLE {
-                let headphone = source.headphone();
-                let result = design(&key.settings, headphone.as_ref(), layout, library);
-                last = Some(key);
-                last_design = Instant::now();
+                let result = design_in_two_steps(
+                    source,
+                    library,
+                    layout,
+                    &key,
+                    previous.as_ref(),
+                    &mut outbox,
+                    &mut pending,
+                    seen,
+                    shared,
+                );
                 let mut status = lock(&shared.status);
                 match result {
-                    Ok(d) => {
-                        if let Err(d) = outbox.send(Box::new(d)) {
-                            pending = Some(d);
-                        }
+                    Ok(entries) => {
+                        previous = Some((layout.id, entries));
                         status.designs += 1;
                         status.last_error = None;
-                        status.last_design_time = Some(seen.elapsed());
                     }
                     Err(e) => status.last_error = Some(e.to_string()),
                 }
+                last = Some(key);
+                last_design = Instant::now();
                 continue;
             }
         }
         std::thread::park_timeout(POLL_INTERVAL);
     }
+}
+
+/// Designs the entry being heard and queues a bank with it and the previous entries (when
+/// there are previous entries for this layout and engine), then the rest, and queues the
+/// whole bank. Returns the whole bank's entries.
+#[allow(clippy::too_many_arguments)]
+fn design_in_two_steps(
+    source: &dyn DesignSource,
+    library: &PresetLibrary,
+    layout: &Layout,
+    key: &DesignKey,
+    previous: Option<&(u64, Vec<Arc<Design>>)>,
+    outbox: &mut Outbox,
+    pending: &mut Vec<Box<Bank>>,
+    seen: Instant,
+    shared: &Shared,
+) -> Result<Vec<Arc<Design>>, DesignError> {
+    let (headphone, slots) = source.state();
+    let curves = chain_curves(
+        &key.settings,
+        headphone.as_ref(),
+        &slot_sources(&slots),
+        library,
+    )?;
+    let mode = key.settings.mode;
+    let latency_samples = layout.latency_samples(mode);
+    let heard = source.listen().min(LISTEN_COUNT - 1);
+    let mut send = |entries: &[Arc<Design>]| {
+        let bank = Box::new(Bank {
+            layout_id: layout.id,
+            mode,
+            latency_samples,
+            entries: entries.to_vec(),
+        });
+        if let Err(bank) = outbox.send(bank) {
+            pending.push(bank);
+        }
+    };
+    let first = Arc::new(
+        realise_entries(&curves, &[heard], mode, layout)?
+            .pop()
+            .ok_or(DesignError::UnknownTarget(key.settings.target_id.clone()))?,
+    );
+    let reusable = previous.filter(|(id, e)| {
+        *id == layout.id && e.len() == LISTEN_COUNT && e.first().is_some_and(|d| d.mode == mode)
+    });
+    if let Some((_, old)) = reusable {
+        let mut quick = old.clone();
+        quick[heard] = first.clone();
+        send(&quick);
+        lock(&shared.status).last_design_time = Some(seen.elapsed());
+    }
+    let rest: Vec<usize> = (0..LISTEN_COUNT).filter(|&k| k != heard).collect();
+    let mut designed = realise_entries(&curves, &rest, mode, layout)?.into_iter();
+    let entries: Vec<Arc<Design>> = (0..LISTEN_COUNT)
+        .map(|k| {
+            if k == heard {
+                first.clone()
+            } else {
+                Arc::new(designed.next().unwrap_or_else(|| (*first).clone()))
+            }
+        })
+        .collect();
+    send(&entries);
+    if reusable.is_none() {
+        lock(&shared.status).last_design_time = Some(seen.elapsed());
+    }
+    Ok(entries)
 }
 
 #[cfg(test)]
@@ -289,15 +382,18 @@ mod tests {
                 chain,
             }
         }
-        fn headphone_generation(&self) -> u64 {
+        fn state_generation(&self) -> u64 {
             0
         }
-        fn headphone(&self) -> Option<Headphone> {
-            None
+        fn state(&self) -> (Option<Headphone>, Vec<SlotContent>) {
+            (None, crate::state::default_slots())
+        }
+        fn listen(&self) -> usize {
+            0
         }
     }
 
-    fn wait_for(inbox: &mut Inbox) -> Box<Design> {
+    fn wait_for(inbox: &mut Inbox) -> Box<Bank> {
         let start = Instant::now();
         loop {
             if let Some(d) = inbox.take_newest() {
@@ -308,6 +404,17 @@ mod tests {
                 "no design arrived"
             );
             std::thread::sleep(Duration::from_millis(1));
+        }
+    }
+
+    /// Waits for a complete bank for layout `id`, retiring earlier deliveries.
+    fn wait_for_layout(inbox: &mut Inbox, id: u64) -> Box<Bank> {
+        loop {
+            let bank = wait_for(inbox);
+            if bank.layout_id == id {
+                return bank;
+            }
+            inbox.retire(bank);
         }
     }
 
@@ -331,8 +438,7 @@ mod tests {
         assert_eq!(second.layout_id, 7);
         // A new layout brings a new design.
         designer.set_layout(Layout::new(8, 96_000.0, 64), None);
-        let third = wait_for(&mut inbox);
-        assert_eq!(third.layout_id, 8);
+        let third = wait_for_layout(&mut inbox, 8);
         inbox.retire(second);
         inbox.retire(third);
         let status = designer.status();

@@ -9,6 +9,7 @@
 pub mod designer;
 pub mod fir;
 
+use crate::chain::SlotSource;
 use crate::chain::{self, ChainCurves, ChainInputs, ChainSettings, Listen};
 use crate::curve::{ChannelResponses, Response, grid_hz};
 use crate::dsp::cascade::CascadeCoefficients;
@@ -17,7 +18,9 @@ use crate::filter::cascade_magnitude_db;
 use crate::fit::{self, Effort, FitError};
 use crate::presets::PresetLibrary;
 use crate::source::{Headphone, SourceError};
+use crate::state::{SLOT_COUNT, SlotContent};
 use fir::Phase;
+use std::sync::Arc;
 
 /// How the chain curve is realised (the `filter_mode` parameter).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -119,6 +122,21 @@ pub struct Design {
     /// Low CPU only: the largest |cascade − curve| over [`CHECK_BAND_HZ`] at the layout's rate,
     /// dB (the accuracy the engine promises in that mode).
     pub fit_max_error_db: Option<f64>,
+    /// The device sums to mono: the engine feeds `(L + R)/2` to both channels' filters.
+    pub mono_input: bool,
+}
+
+impl Bank {
+    /// A bank that plays `design` for every `listen` choice.
+    pub fn uniform(design: Design, layout: &Layout) -> Self {
+        let design = Arc::new(design);
+        Self {
+            layout_id: layout.id,
+            mode: design.mode,
+            latency_samples: design.latency_samples,
+            entries: vec![design; LISTEN_COUNT],
+        }
+    }
 }
 
 impl Design {
@@ -132,6 +150,7 @@ impl Design {
             kind: DesignKind::Fir(vec![FilterSpectra::new(taps, &layout.plan)]),
             preamp_db: 0.0,
             fit_max_error_db: None,
+            mono_input: false,
         }
     }
 }
@@ -172,10 +191,12 @@ pub enum DesignError {
     Fit(#[from] FitError),
 }
 
-/// The chain curves for `settings` and `headphone` with the built-in presets of `library`.
+/// The chain curves for `settings`, `headphone` and the slots' sources, with the built-in
+/// targets of `library`.
 pub fn chain_curves(
     settings: &DesignSettings,
     headphone: Option<&Headphone>,
+    slots: &[SlotSource],
     library: &PresetLibrary,
 ) -> Result<ChainCurves, DesignError> {
     settings.chain.validate()?;
@@ -190,20 +211,105 @@ pub fn chain_curves(
         headphone,
         baseline: &baseline,
         settings: settings.chain,
-        slots: &[],
+        slots,
     })?)
 }
 
-/// Designs the reference chain for `layout` (see the module docs).
+/// Entries of a [`Bank`]: the reference and one per slot.
+pub const LISTEN_COUNT: usize = SLOT_COUNT + 1;
+
+/// What the engine plays, one design per `listen` choice (index 0: the reference, k: slot k),
+/// all made for one layout and engine, so a switch plays at once.
+#[derive(Debug, Clone)]
+pub struct Bank {
+    /// The layout the designs were made for.
+    pub layout_id: u64,
+    /// The engine of every entry.
+    pub mode: FilterMode,
+    /// The latency every entry has, samples.
+    pub latency_samples: usize,
+    /// The designs; entries shared with an earlier bank are the same `Arc` (the engine then
+    /// switches without a crossfade).
+    pub entries: Vec<Arc<Design>>,
+}
+
+impl Bank {
+    /// The entry for `listen` (0 = reference), the reference when out of range.
+    pub fn entry(&self, listen: usize) -> Option<&Arc<Design>> {
+        self.entries.get(listen).or_else(|| self.entries.first())
+    }
+}
+
+/// The slots' contents as the chain's sources (an unusable "other headphone" plays as the
+/// reference).
+pub fn slot_sources(slots: &[SlotContent]) -> Vec<SlotSource> {
+    slots
+        .iter()
+        .map(|s| {
+            s.to_source().unwrap_or(SlotSource::Simulation {
+                id: "unusable".into(),
+                name: format!("{} (unusable)", s.name()),
+                simulation: crate::curve::simulation::Simulation::identity(),
+            })
+        })
+        .collect()
+}
+
+/// Designs the whole bank for `layout` (see the module docs).
 pub fn design(
     settings: &DesignSettings,
     headphone: Option<&Headphone>,
+    slots: &[SlotContent],
     layout: &Layout,
     library: &PresetLibrary,
-) -> Result<Design, DesignError> {
-    let curves = chain_curves(settings, headphone, library)?;
-    let played = curves.chain(Listen::Reference);
-    Ok(realise(&played, curves.preamp_db, settings.mode, layout)?)
+) -> Result<Bank, DesignError> {
+    let curves = chain_curves(settings, headphone, &slot_sources(slots), library)?;
+    let all: Vec<usize> = (0..LISTEN_COUNT).collect();
+    let entries = realise_entries(&curves, &all, settings.mode, layout)?;
+    Ok(Bank {
+        layout_id: layout.id,
+        mode: settings.mode,
+        latency_samples: layout.latency_samples(settings.mode),
+        entries: entries.into_iter().map(Arc::new).collect(),
+    })
+}
+
+/// Designs the entries `indices` (0 = reference, k = slot k) of the chain `curves`, spread over
+/// two threads.
+pub fn realise_entries(
+    curves: &ChainCurves,
+    indices: &[usize],
+    mode: FilterMode,
+    layout: &Layout,
+) -> Result<Vec<Design>, FitError> {
+    let one = |k: usize| -> Result<Design, FitError> {
+        let listen = if k == 0 {
+            Listen::Reference
+        } else {
+            Listen::Slot(k - 1)
+        };
+        let mono = k > 0 && curves.slots.get(k - 1).is_some_and(|s| s.mono);
+        let mut d = realise(&curves.chain(listen), curves.preamp_db, mode, layout)?;
+        d.mono_input = mono;
+        Ok(d)
+    };
+    let half = indices.len().div_ceil(2);
+    let (first, second) = indices.split_at(half);
+    let results: Vec<Result<Design, FitError>> = std::thread::scope(|scope| {
+        let helper = std::thread::Builder::new()
+            .name("refcan-design".into())
+            .spawn_scoped(scope, || second.iter().map(|&k| one(k)).collect::<Vec<_>>());
+        let mut out: Vec<_> = first.iter().map(|&k| one(k)).collect();
+        match helper {
+            Ok(h) => match h.join() {
+                Ok(rest) => out.extend(rest),
+                Err(_) => out.extend(second.iter().map(|&k| one(k))),
+            },
+            Err(_) => out.extend(second.iter().map(|&k| one(k))),
+        }
+        out
+    });
+    results.into_iter().collect()
 }
 
 /// Turns the played chain curve (per channel, preamp included) into a design.
@@ -255,6 +361,7 @@ pub fn realise(
         kind,
         preamp_db,
         fit_max_error_db,
+        mono_input: false,
     })
 }
 

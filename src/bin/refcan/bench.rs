@@ -3,7 +3,7 @@
 
 use super::{CliError, ConvolveArgs};
 use refcan::design::designer::handover;
-use refcan::design::{Design, Layout};
+use refcan::design::{Bank, Design, Layout};
 use refcan::dsp::engine::Engine;
 use std::path::Path;
 use std::time::Instant;
@@ -68,7 +68,8 @@ pub fn convolve(args: &ConvolveArgs) -> Result<(), CliError> {
     let block = args.block;
     let layout = Layout::for_fir(1, args.rate, block, ir.len());
     let mut engine = Engine::new(&layout, 2);
-    drop(engine.install_now(Box::new(Design::from_fir(&ir, &layout))));
+    let bank = Bank::uniform(Design::from_fir(&ir, &layout), &layout);
+    drop(engine.install_now(Box::new(bank), 0));
     let (_outbox, mut inbox) = handover();
     let mut left = vec![0.0f32; block];
     let mut right = vec![0.0f32; block];

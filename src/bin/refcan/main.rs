@@ -430,6 +430,7 @@ fn chain_settings(args: &KnobArgs) -> Result<ChainSettings, CliError> {
             ..CorrectionSettings::default()
         },
         correct: true,
+        level_match: true,
     };
     settings.validate().map_err(|e| {
         let flag = match e.field {
@@ -812,9 +813,15 @@ fn preset(args: &PresetArgs) -> Result<(), CliError> {
         };
         for rate in [44_100.0, 48_000.0, 96_000.0] {
             let layout = Layout::new(1, rate, 512);
-            let d = design::design(&settings, doc.headphone.as_ref(), &layout, &library)
-                .map_err(CliError::input)?;
-            if let Some(err) = d.fit_max_error_db {
+            let bank = design::design(
+                &settings,
+                doc.headphone.as_ref(),
+                &doc.slots,
+                &layout,
+                &library,
+            )
+            .map_err(CliError::input)?;
+            if let Some(err) = bank.entries[0].fit_max_error_db {
                 println!(
                     "low_cpu fit at {rate} Hz: max error {err:.3} dB over 20 Hz–16 kHz \
                      ({} filters)",
