@@ -119,20 +119,22 @@ impl Plugin for Refcan {
         self.params.clone()
     }
 
-    /// A saved state whose `refcan` document this build cannot read (from a newer Refcan, or
-    /// corrupted) is dropped whole, parameters included, so the instance keeps its previous
-    /// settings instead of loading half a project. The reason stays in `SharedState::last_error`.
+    /// Keeps what can be kept of a saved state: parameters load (but non-finite numbers,
+    /// which nice-plug would store as they are); a `refcan` document that is not even JSON is
+    /// handed on as text, so [`state::RefcanState::recover`] loads the defaults for it, keeps
+    /// the text and reports why (host log now, the editor later).
     fn filter_state(plugin_state: &mut PluginState) {
-        let readable = plugin_state
-            .fields
-            .get(state::PERSIST_KEY)
-            .is_none_or(|text| {
-                serde_json::from_str(text)
-                    .ok()
-                    .is_some_and(|doc| state::RefcanState::from_value(doc).is_ok())
-            });
-        if !readable {
-            plugin_state.params.clear();
+        plugin_state.params.retain(|id, value| {
+            let finite = !matches!(value, nice_plug::plugin::ParamValue::F32(v) if !v.is_finite());
+            if !finite {
+                nice_error!("Refcan: saved parameter {id} is not a finite number; default kept");
+            }
+            finite
+        });
+        if let Some(text) = plugin_state.fields.get_mut(state::PERSIST_KEY)
+            && serde_json::from_str::<serde_json::Value>(text).is_err()
+        {
+            *text = serde_json::Value::String(std::mem::take(text)).to_string();
         }
     }
 

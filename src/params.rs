@@ -124,6 +124,41 @@ impl ListenChoice {
     pub fn from_position(index: usize) -> Option<Self> {
         (index < Self::variants().len()).then(|| Self::from_index(index))
     }
+
+    /// Reads `reference`, `slot-N` / `slot_N` (N = 1…8), or the id of a simulation one of
+    /// `slots` holds (the first slot holding it).
+    pub fn parse(text: &str, slots: &[crate::state::SlotContent]) -> Result<Self, String> {
+        let t = text.trim().to_ascii_lowercase();
+        if t == "reference" {
+            return Ok(Self::Reference);
+        }
+        if let Some(n) = t.strip_prefix("slot-").or_else(|| t.strip_prefix("slot_")) {
+            return n
+                .parse::<usize>()
+                .ok()
+                .filter(|&k| k >= 1)
+                .and_then(Self::from_position)
+                .ok_or_else(|| format!("listen '{text}': slots are slot-1 … slot-8"));
+        }
+        let found = slots.iter().position(
+            |s| matches!(s, crate::state::SlotContent::Simulation { id, .. } if *id == t),
+        );
+        found
+            .and_then(|k| Self::from_position(k + 1))
+            .ok_or_else(|| {
+                let ids: Vec<String> = slots
+                    .iter()
+                    .filter_map(|s| match s {
+                        crate::state::SlotContent::Simulation { id, .. } => Some(id.clone()),
+                        crate::state::SlotContent::OtherHeadphone { .. } => None,
+                    })
+                    .collect();
+                format!(
+                    "listen '{text}' is not reference, slot-N or a simulation in a slot ({})",
+                    ids.join(", ")
+                )
+            })
+    }
 }
 
 /// The `filter_mode` parameter.

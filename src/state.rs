@@ -22,6 +22,10 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 /// The persist key of the state document inside nice-plug's state (a public contract).
 pub const PERSIST_KEY: &str = "refcan";
 
+/// Where a document that could not be read whole is kept, as it was, inside the state that
+/// replaced it (so saving the project again does not lose it).
+pub const RECOVERED_KEY: &str = "unreadable_document";
+
 /// The state format this build writes. Bump it, and add a step to `MIGRATIONS`, whenever a
 /// change needs more than new fields with serde defaults.
 ///
@@ -83,6 +87,10 @@ pub enum StateError {
     /// A field has the wrong type or value for its version.
     #[error("saved state field is invalid: {0}")]
     Invalid(String),
+    /// The document could not be read whole; what could be was kept (see
+    /// [`RefcanState::recover`]).
+    #[error("saved state could not be read whole: {0}")]
+    Recovered(String),
 }
 
 /// Version 3 adds the slots: a project from before had none, so it gets the defaults.
@@ -125,6 +133,17 @@ impl SlotContent {
             name: p.name.clone(),
             simulation: p.simulation(),
         })
+    }
+
+    /// Checks the slot's data give a curve.
+    pub fn validate(&self) -> Result<(), String> {
+        match self {
+            Self::Simulation { simulation, .. } => simulation.validate().map_err(|e| e.to_string()),
+            Self::OtherHeadphone { headphone } => headphone
+                .measurement_curve()
+                .map(|_| ())
+                .map_err(|e| e.to_string()),
+        }
     }
 
     /// A short label for buttons and reports.
@@ -184,6 +203,50 @@ impl OfflineRender {
             _ => None,
         }
     }
+}
+
+/// Reads a slot assignment `N=ID|FILE` (command line, scripts): slot `N` (1…8) holds the
+/// simulation preset `ID` of `library`, or else the headphone measured in `FILE` (imported
+/// now and kept as data). Returns the 0-based slot index and its content.
+pub fn parse_slot_assignment(
+    text: &str,
+    library: &PresetLibrary,
+) -> Result<(usize, SlotContent), String> {
+    let (n, what) = text
+        .split_once('=')
+        .ok_or_else(|| format!("slot '{text}': expected N=ID or N=FILE, e.g. 3=car"))?;
+    let index = n
+        .trim()
+        .parse::<usize>()
+        .ok()
+        .filter(|k| (1..=SLOT_COUNT).contains(k))
+        .ok_or_else(|| format!("slot '{text}': N must be 1 … {SLOT_COUNT}"))?
+        - 1;
+    let what = what.trim();
+    if let Some(p) = library.simulation(what) {
+        let content = SlotContent::Simulation {
+            id: p.id.clone(),
+            name: p.name.clone(),
+            simulation: p.simulation(),
+        };
+        return Ok((index, content));
+    }
+    let path = std::path::Path::new(what);
+    if !path.exists() {
+        let ids: Vec<&str> = library.simulations.iter().map(|s| s.id.as_str()).collect();
+        return Err(format!(
+            "slot {}: '{what}' is neither a simulation id ({}) nor an existing file",
+            index + 1,
+            ids.join(", ")
+        ));
+    }
+    let headphone = Headphone::import(path, &crate::io::ImportOptions::default())
+        .map_err(|e| format!("slot {}: {e}", index + 1))?;
+    let content = SlotContent::OtherHeadphone { headphone };
+    content
+        .validate()
+        .map_err(|e| format!("slot {}: {what}: {e}", index + 1))?;
+    Ok((index, content))
 }
 
 /// The eight default slots ([`DEFAULT_SLOT_SIMULATIONS`]).
@@ -253,6 +316,81 @@ impl RefcanState {
         Ok(state)
     }
 
+    /// Reads what can be read of a document that [`RefcanState::from_value`] refuses (from a
+    /// newer Refcan, or damaged): each field that parses and validates is kept, the others
+    /// get their defaults, and the whole original document is kept under
+    /// [`RECOVERED_KEY`] so saving the project does not destroy it. Returns the state and,
+    /// when anything was not kept, the reason.
+    pub fn recover(value: Value) -> (Self, Option<StateError>) {
+        let original = value.clone();
+        let err = match Self::from_value(value) {
+            Ok(state) => return (state, None),
+            Err(e) => e,
+        };
+        let mut state = Self::default();
+        let mut dropped: Vec<String> = Vec::new();
+        // Older versions go through their migrations first; a newer one is read as if it
+        // were this version (fields keep their meaning within the format's history).
+        let doc = match migrate(original.clone()) {
+            Ok(doc) => Some(doc),
+            Err(_) => match &original {
+                Value::Object(doc) => Some(doc.clone()),
+                _ => None,
+            },
+        };
+        if let Some(doc) = doc {
+            let field = |key: &str| doc.get(key).cloned();
+            match field("headphone").map(serde_json::from_value::<Option<Headphone>>) {
+                Some(Ok(h)) => {
+                    let usable = h.as_ref().is_none_or(|h| {
+                        h.correction(&Response::flat(), &CorrectionSettings::default())
+                            .is_ok()
+                    });
+                    if usable {
+                        state.headphone = h;
+                    } else {
+                        dropped.push("headphone".into());
+                    }
+                }
+                Some(Err(_)) => dropped.push("headphone".into()),
+                None => {}
+            }
+            if let Some(v) = field("max_boost_db") {
+                match v.as_f64() {
+                    Some(b) if MAX_BOOST_RANGE_DB.contains(&b) => state.max_boost_db = b,
+                    _ => dropped.push("max_boost_db".into()),
+                }
+            }
+            if let Some(v) = field("offline_render") {
+                match serde_json::from_value(v) {
+                    Ok(o) => state.offline_render = o,
+                    Err(_) => dropped.push("offline_render".into()),
+                }
+            }
+            if let Some(v) = field("slots") {
+                let items = v.as_array().cloned().unwrap_or_default();
+                for (i, slot) in state.slots.iter_mut().enumerate() {
+                    let parsed = items
+                        .get(i)
+                        .and_then(|v| serde_json::from_value::<SlotContent>(v.clone()).ok())
+                        .filter(|s| s.validate().is_ok());
+                    match parsed {
+                        Some(p) => *slot = p,
+                        None => dropped.push(format!("slot {}", i + 1)),
+                    }
+                }
+            }
+        }
+        state.unknown.insert(RECOVERED_KEY.into(), original);
+        let kept = if dropped.is_empty() {
+            "what could be read was kept".to_string()
+        } else {
+            format!("defaults loaded for: {}", dropped.join(", "))
+        };
+        let problem = StateError::Recovered(format!("{err}; {kept}"));
+        (state, Some(problem))
+    }
+
     /// Checks what the document holds: the max boost within its range, and a headphone whose
     /// data give a correction (the designer runs the same code, so a state that loads is a
     /// state that plays).
@@ -276,17 +414,9 @@ impl RefcanState {
             )));
         }
         for (i, slot) in self.slots.iter().enumerate() {
-            let what = |e: &dyn std::fmt::Display| {
+            slot.validate().map_err(|e| {
                 StateError::Invalid(format!("slot {} '{}': {e}", i + 1, slot.name()))
-            };
-            match slot {
-                SlotContent::Simulation { simulation, .. } => {
-                    simulation.validate().map_err(|e| what(&e))?
-                }
-                SlotContent::OtherHeadphone { headphone } => {
-                    headphone.measurement_curve().map_err(|e| what(&e))?;
-                }
-            }
+            })?;
         }
         Ok(())
     }
@@ -413,21 +543,16 @@ impl SharedState {
             .clone()
     }
 
-    /// Loads a saved document: migrates it, or keeps the current state and records the error.
+    /// Loads a saved document: migrates it, or, when it cannot be read whole, keeps what can
+    /// be kept ([`RefcanState::recover`]), loads the defaults for the rest and records (and
+    /// returns) the reason. Either way the document is replaced.
     pub fn load(&self, value: Value) -> Result<(), StateError> {
-        let result = RefcanState::from_value(value);
-        let mut last_error = self.last_error.lock().unwrap_or_else(|e| e.into_inner());
-        match result {
-            Ok(state) => {
-                *last_error = None;
-                drop(last_error);
-                self.replace(state);
-                Ok(())
-            }
-            Err(err) => {
-                *last_error = Some(err.clone());
-                Err(err)
-            }
+        let (state, problem) = RefcanState::recover(value);
+        *self.last_error.lock().unwrap_or_else(|e| e.into_inner()) = problem.clone();
+        self.replace(state);
+        match problem {
+            Some(err) => Err(err),
+            None => Ok(()),
         }
     }
 }
@@ -435,8 +560,11 @@ impl SharedState {
 /// nice-plug stores the field as JSON text; the document goes through [`migrate`] on load.
 impl<'a> PersistentField<'a, Value> for SharedState {
     fn set(&self, new_value: Value) {
-        // Refused documents leave the previous state in place; the error is kept for the GUI.
-        let _ = self.load(new_value);
+        // What cannot be read is replaced by defaults; the reason goes to the host's log now
+        // and is kept for the editor.
+        if let Err(e) = self.load(new_value) {
+            nice_plug::nice_error!("Refcan: {e}");
+        }
     }
 
     fn map<F, R>(&self, f: F) -> R
@@ -460,6 +588,7 @@ mod tests {
             "headphone": null,
             "max_boost_db": 4.5,
             "slots": slots,
+            "offline_render": "process",
             "future_field": {"a": [1, 2, 3]}
         });
         let state = RefcanState::from_value(doc.clone()).expect("loads");
@@ -478,7 +607,7 @@ mod tests {
     }
 
     #[test]
-    fn bad_values_are_refused() {
+    fn bad_values_are_refused_by_the_strict_reader() {
         let doc = json!({"format_version": 2, "max_boost_db": 40.0});
         assert!(matches!(
             RefcanState::from_value(doc),
@@ -492,27 +621,52 @@ mod tests {
     }
 
     #[test]
-    fn future_and_corrupted_documents_keep_the_previous_state() {
+    fn unreadable_documents_keep_what_can_be_kept_and_say_why() {
         let shared = SharedState::default();
-        shared
-            .load(json!({"format_version": 2, "keep": true}))
-            .expect("valid");
-        let before = shared.get();
-        let g = shared.generation();
-
-        let err = shared.load(json!({"format_version": 99})).unwrap_err();
-        assert!(matches!(err, StateError::FromTheFuture { found: 99, .. }));
-        assert!(err.to_string().contains("update Refcan"));
-        for bad in [
-            json!("text"),
-            json!({"no_version": 1}),
-            json!({"format_version": -3}),
-        ] {
-            assert!(shared.load(bad).is_err());
+        let custom_slot =
+            serde_json::to_value(SlotContent::builtin("car").expect("car")).expect("slot");
+        // From a newer Refcan: the fields this build knows are kept, the rest is kept aside.
+        let future = json!({
+            "format_version": 99,
+            "max_boost_db": 3.0,
+            "offline_render": "process",
+            "slots": [custom_slot, {"simulation": "garbled"}],
+            "new_thing": [1, 2]
+        });
+        let err = shared.load(future.clone()).unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.contains("update Refcan") && text.contains("slot 2"),
+            "{text}"
+        );
+        let state = shared.get();
+        assert_eq!(state.max_boost_db, 3.0);
+        assert_eq!(state.offline_render, OfflineRender::Process);
+        assert_eq!(state.slots[0], SlotContent::builtin("car").expect("car"));
+        assert_eq!(state.slots[1], default_slots()[1]);
+        assert_eq!(state.unknown.get(RECOVERED_KEY), Some(&future));
+        assert_eq!(shared.last_error(), Some(err));
+        assert_eq!(shared.offline_render(), OfflineRender::Process);
+        // Damaged: a bad value costs that field only.
+        let err = shared
+            .load(json!({"format_version": 3, "max_boost_db": 40.0, "offline_render": 7}))
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("max_boost_db, offline_render"),
+            "{err}"
+        );
+        assert_eq!(shared.get().max_boost_db, 6.0);
+        assert_eq!(shared.offline_render(), OfflineRender::Bypass);
+        // Not a document at all: defaults, the text kept.
+        for bad in [json!("text"), json!({"no_version": 1}), json!([1])] {
+            assert!(shared.load(bad.clone()).is_err());
+            let state = shared.get();
+            assert_eq!(state.unknown.get(RECOVERED_KEY), Some(&bad));
+            assert_eq!(state.slots, default_slots());
         }
-        assert_eq!(shared.get(), before);
-        assert_eq!(shared.generation(), g);
-        assert!(shared.last_error().is_some());
+        // A good document clears the error.
+        shared.load(json!({"format_version": 2})).expect("valid");
+        assert!(shared.last_error().is_none());
     }
 
     #[test]

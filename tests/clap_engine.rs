@@ -19,9 +19,10 @@ use refcan::curve::grid_hz;
 use refcan::design::{DesignSettings, FilterMode, Layout, design};
 use refcan::filter::FilterSpec;
 use refcan::io::ImportOptions;
+use refcan::params::{ParamValues, TargetChoice};
 use refcan::presets::PresetLibrary;
 use refcan::source::Headphone;
-use refcan::state::default_slots;
+use refcan::state::{RefcanState, default_slots, plugin_state};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -369,8 +370,14 @@ fn a_version_1_project_opens_migrated_with_its_settings() {
             let doc: serde_json::Value =
                 serde_json::from_str(json["fields"]["refcan"].as_str().expect("text"))
                     .expect("doc");
-            assert_eq!(doc["format_version"], 2, "{doc}");
+            assert_eq!(doc["format_version"], 3, "{doc}");
             assert_eq!(doc["headphone"], serde_json::Value::Null, "{doc}");
+            assert_eq!(
+                doc["slots"],
+                serde_json::to_value(default_slots()).expect("slots"),
+                "{doc}"
+            );
+            assert_eq!(doc["offline_render"], "bypass", "{doc}");
             assert_eq!(doc["max_boost_db"], 6.0, "{doc}");
             assert_eq!(doc["written_by"], "refcan 0.1.0 (state format 1)", "{doc}");
             let params = &json["params"];
@@ -379,12 +386,28 @@ fn a_version_1_project_opens_migrated_with_its_settings() {
             // Parameters the old version did not have start at their defaults.
             assert_eq!(params["filter_mode"]["string"], "zero_latency");
             assert_eq!(params["target"]["string"], TARGET);
-            // And it plays: no headphone, so the mono mix trimmed by 7.5 dB.
+            assert_eq!(params["listen"]["string"], "reference");
+            assert_eq!(params["level_match"]["bool"], true);
+            // And it plays: no headphone, so the mono mix trimmed by 7.5 dB, with the preamp
+            // that covers the default slots.
             plugin.activate(48_000.0, 256).expect("activate");
             let mut rng = Rng::new(9);
             let x = noise(&mut rng, 2, 9_600, 0.25);
             let y = plugin.process(&x, &[256], &[]).expect("process");
-            let g = 10f32.powf(-7.5 / 20.0);
+            let settings = DesignSettings {
+                mode: FilterMode::ZeroLatency,
+                target_id: TARGET.into(),
+                chain: ChainSettings::default(),
+            };
+            let preamp_db = refcan::design::chain_curves(
+                &settings,
+                None,
+                &refcan::design::slot_sources(&default_slots()),
+                &PresetLibrary::builtin(),
+            )
+            .expect("chain")
+            .preamp_db;
+            let g = 10f32.powf((-7.5 + preamp_db as f32) / 20.0);
             for i in 2_000..9_600 {
                 let want = g * 0.5 * (x[0][i] + x[1][i]);
                 assert!(
@@ -392,6 +415,71 @@ fn a_version_1_project_opens_migrated_with_its_settings() {
                     "frame {i}"
                 );
             }
+        },
+    );
+}
+
+#[test]
+fn a_version_2_project_opens_migrated_and_plays_as_today() {
+    isolated(
+        "a_version_2_project_opens_migrated_and_plays_as_today",
+        || {
+            let fixture =
+                Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/state-v2.json");
+            let v2 = std::fs::read(&fixture).expect("the v2 fixture");
+            let mut old = Plugin::new().expect("instantiate");
+            old.load_state(&clap_blob(&v2)).expect("a v2 state loads");
+            let saved = old.save_state().expect("save");
+            let json: serde_json::Value = serde_json::from_slice(&saved[8..]).expect("JSON");
+            let doc: serde_json::Value =
+                serde_json::from_str(json["fields"]["refcan"].as_str().expect("text"))
+                    .expect("doc");
+            assert_eq!(doc["format_version"], 3, "{doc}");
+            assert_eq!(doc["headphone"]["name"], "Test Cans", "{doc}");
+            assert_eq!(doc["max_boost_db"], 4.0, "{doc}");
+            assert_eq!(doc["written_by"], "refcan 0.1.0 (state format 2)", "{doc}");
+            assert_eq!(
+                doc["slots"],
+                serde_json::to_value(default_slots()).expect("slots")
+            );
+            assert_eq!(doc["offline_render"], "bypass");
+            let params = &json["params"];
+            assert_eq!(params["amount"]["f32"], 80.0);
+            assert_eq!(params["room_gain"]["f32"], 2.0);
+            assert_eq!(params["target"]["string"], "harman_oe_2018");
+            assert_eq!(params["output_gain"]["f32"], -3.0);
+            assert_eq!(params["listen"]["string"], "reference");
+            // The same settings written by this version play bit-identically.
+            let headphone: Headphone =
+                serde_json::from_value(doc["headphone"].clone()).expect("headphone");
+            let today = RefcanState {
+                headphone: Some(headphone),
+                max_boost_db: 4.0,
+                ..RefcanState::default()
+            };
+            let values = ParamValues {
+                amount_percent: 80.0,
+                room_gain_db: 2.0,
+                target: TargetChoice::HarmanOe2018,
+                output_gain_db: -3.0,
+                ..ParamValues::default()
+            };
+            let state = serde_json::to_vec(&plugin_state(&values, &today)).expect("json");
+            let mut new = Plugin::new().expect("instantiate");
+            new.load_state(&clap_blob(&state)).expect("load");
+            let mut rng = Rng::new(21);
+            let x = noise(&mut rng, 2, 24_000, 0.25);
+            let mut outs = Vec::new();
+            for plugin in [&mut old, &mut new] {
+                plugin.activate(48_000.0, 512).expect("activate");
+                outs.push(plugin.process(&x, &[512], &[]).expect("process"));
+            }
+            assert!(outs[0] == outs[1], "the migrated project plays differently");
+            let changed = x[0]
+                .iter()
+                .zip(&outs[0][0])
+                .any(|(a, b)| (a - b).abs() > 1e-3);
+            assert!(changed, "the headphone's correction is not heard");
         },
     );
 }

@@ -365,11 +365,26 @@ fn preset_writes_a_whole_plugin_state_with_the_headphone_as_data() {
         "2",
         "--filter-mode",
         "low_cpu",
+        "--slot",
+        "3=car",
+        "--slot",
+        &format!("8={}", hp.to_str().expect("utf8")),
+        "--listen",
+        "car",
+        "--level-match",
+        "off",
+        "--offline-render",
+        "process",
         "-o",
         out_path.to_str().expect("utf8"),
     ]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stdout(&out).contains("Synthetic HP"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("slot 3: Car audio  ← listen"),
+        "{}",
+        stdout(&out)
+    );
     let json: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&out_path).expect("state")).expect("JSON");
     let params = &json["params"];
@@ -379,10 +394,19 @@ fn preset_writes_a_whole_plugin_state_with_the_headphone_as_data() {
     assert_eq!(params["room_gain"]["f32"], 2.0);
     assert_eq!(params["correct"]["bool"], true);
     assert_eq!(params["output_gain"]["f32"], 0.0);
-    assert_eq!(params.as_object().map(|o| o.len()), Some(11), "{params}");
+    assert_eq!(params["listen"]["string"], "slot_3");
+    assert_eq!(params["level_match"]["bool"], false);
+    assert_eq!(params.as_object().map(|o| o.len()), Some(13), "{params}");
     let doc: serde_json::Value =
         serde_json::from_str(json["fields"]["refcan"].as_str().expect("text")).expect("doc");
-    assert_eq!(doc["format_version"], 2);
+    assert_eq!(doc["format_version"], 3);
+    assert_eq!(doc["offline_render"], "process");
+    assert_eq!(doc["slots"][0]["simulation"]["id"], "harman_oe_2018");
+    assert_eq!(doc["slots"][2]["simulation"]["id"], "car");
+    assert_eq!(
+        doc["slots"][7]["other_headphone"]["headphone"]["name"],
+        "Synthetic HP"
+    );
     assert_eq!(doc["max_boost_db"], 6.0);
     assert_eq!(doc["headphone"]["name"], "Synthetic HP");
     let points = doc["headphone"]["data"]["measurement"]["Mono"]["freq_hz"]
@@ -396,6 +420,13 @@ fn preset_writes_a_whole_plugin_state_with_the_headphone_as_data() {
         vec!["--filter-mode", "fast"],
         vec!["--correct", "maybe"],
         vec!["--amount", "120"],
+        vec!["--slot", "9=car"],
+        vec!["--slot", "2=no_such_device"],
+        vec!["--slot", "car"],
+        vec!["--listen", "slot-12"],
+        vec!["--listen", "club"],
+        vec!["--level-match", "maybe"],
+        vec!["--offline-render", "sometimes"],
     ] {
         let mut args = vec!["preset", "-o", "/dev/null"];
         args.extend(bad.iter().copied());

@@ -18,10 +18,12 @@ use refcan::io::export::{
     parametric_eq_txt, parametric_eq_txt_stereo,
 };
 use refcan::io::{self, Content, ImportOptions, ParametricEq};
-use refcan::params::{FilterModeChoice, ParamValues, TargetChoice};
+use refcan::params::{FilterModeChoice, ListenChoice, ParamValues, TargetChoice};
 use refcan::presets::PresetLibrary;
 use refcan::source::{Headphone, import_curve};
-use refcan::state::{RefcanState, plugin_state};
+use refcan::state::{
+    OfflineRender, RefcanState, SlotContent, default_slots, parse_slot_assignment, plugin_state,
+};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -145,6 +147,21 @@ struct PresetArgs {
     /// Correction on or off.
     #[arg(long, value_name = "on|off", default_value = "on")]
     correct: String,
+    /// Slot N (1–8) holds a simulation id (`refcan simulations`) or another headphone's
+    /// measurement file, stored as data; repeat for several. Other slots hold the defaults.
+    #[arg(long = "slot", value_name = "N=ID|FILE")]
+    slots: Vec<String>,
+    /// What is heard: `reference`, `slot-N`, or the id of a simulation in a slot.
+    #[arg(long, value_name = "WHAT", default_value = "reference")]
+    listen: String,
+    /// Loudness-matched switching on or off.
+    #[arg(long, value_name = "on|off", default_value = "on")]
+    level_match: String,
+    /// While the host renders offline: pass the audio through (`bypass`, the default, so no
+    /// correction is printed into a bounce by accident) or `process` (a deliberate
+    /// translation-check bounce).
+    #[arg(long, value_name = "bypass|process", default_value = "bypass")]
+    offline_render: String,
     /// Output file (JSON).
     #[arg(short, long, value_name = "FILE")]
     output: PathBuf,
@@ -204,15 +221,23 @@ enum ExportFormat {
     Camilladsp,
 }
 
-/// Which simulations to add to the curves or the plot.
+/// Which slots the curves or the plot show: by default the plugin's eight slots (so the
+/// preamp and level-match gains are the ones the plugin plays), changed with `--slot`; or,
+/// with `--simulation`/`--other`, just the simulations named.
 #[derive(Args)]
 struct SimArgs {
-    /// Simulation ids (`refcan simulations`), or `all`; repeat for several. In a CSV the
-    /// column is ΔS (level-matched); in a plot, the target as heard through the device.
-    #[arg(long = "simulation", value_name = "ID")]
+    /// Slot N (1–8) holds a simulation id (`refcan simulations`) or another headphone's
+    /// measurement file (ΔS = H_other − T_ref); repeat for several. Other slots keep the
+    /// plugin's defaults.
+    #[arg(long = "slot", value_name = "N=ID|FILE")]
+    slots: Vec<String>,
+    /// Instead of the plugin's slots, only these simulation ids (or `all`); repeat for
+    /// several. In a CSV the column is ΔS (level-matched); in a plot, the target as heard
+    /// through the device.
+    #[arg(long = "simulation", value_name = "ID", conflicts_with = "slots")]
     simulations: Vec<String>,
-    /// Another headphone's measurement to "listen through" (ΔS = H_other − T_ref).
-    #[arg(long, value_name = "FILE")]
+    /// Instead of the plugin's slots: another headphone's measurement to "listen through".
+    #[arg(long, value_name = "FILE", conflicts_with = "slots")]
     other: Option<PathBuf>,
 }
 
@@ -568,9 +593,34 @@ fn deviation_db(a: &Response, b: &Response, lo_hz: f64, hi_hz: f64) -> (f64, f64
     (rms, max)
 }
 
-/// The slots the user asked for: simulation presets by id (or `all`), then "other
-/// headphone".
+/// The plugin's eight default slots with the `--slot N=ID|FILE` assignments applied.
+fn assigned_slots(
+    assignments: &[String],
+    library: &PresetLibrary,
+) -> Result<Vec<SlotContent>, CliError> {
+    let mut slots = default_slots();
+    for text in assignments {
+        let (k, content) = parse_slot_assignment(text, library)
+            .map_err(|e| CliError::Input(format!("--slot: {e}")))?;
+        slots[k] = content;
+    }
+    Ok(slots)
+}
+
+/// The slots the curves or plot show: the plugin's (with `--slot` changes), or just the
+/// simulations (by id, or `all`) and "other headphone" asked for.
 fn slot_sources(args: &SimArgs, library: &PresetLibrary) -> Result<Vec<SlotSource>, CliError> {
+    if args.simulations.is_empty() && args.other.is_none() {
+        let slots = assigned_slots(&args.slots, library)?;
+        return slots
+            .iter()
+            .enumerate()
+            .map(|(k, s)| {
+                s.to_source()
+                    .map_err(|e| CliError::Input(format!("slot {}: {e}", k + 1)))
+            })
+            .collect();
+    }
     let wanted: Vec<String> = if args.simulations.iter().any(|i| i == "all") {
         library.simulations.iter().map(|s| s.id.clone()).collect()
     } else {
@@ -634,6 +684,15 @@ fn curves(args: &CurvesArgs) -> Result<(), CliError> {
          correction + preamp, what the plugin plays)",
         chain.curves.preamp_db
     );
+    for (k, slot) in chain.curves.slots.iter().enumerate() {
+        println!(
+            "  slot {}: {:<44} level match {:+.2} dB{}",
+            k + 1,
+            slot.name,
+            -slot.level_gain_db,
+            if slot.mono { ", mono" } else { "" }
+        );
+    }
     Ok(())
 }
 
@@ -749,15 +808,18 @@ fn preset(args: &PresetArgs) -> Result<(), CliError> {
             args.filter_mode
         ))
     })?;
-    let correct = match args.correct.as_str() {
-        "on" => true,
-        "off" => false,
-        other => {
-            return Err(CliError::Input(format!(
-                "--correct '{other}' is not on or off"
-            )));
-        }
-    };
+    let correct = on_off("--correct", &args.correct)?;
+    let level_match = on_off("--level-match", &args.level_match)?;
+    let offline_render = OfflineRender::from_id(&args.offline_render).ok_or_else(|| {
+        CliError::Input(format!(
+            "--offline-render '{}' is not bypass or process",
+            args.offline_render
+        ))
+    })?;
+    let library = PresetLibrary::load();
+    let slots = assigned_slots(&args.slots, &library)?;
+    let listen = ListenChoice::parse(&args.listen, &slots)
+        .map_err(|e| CliError::Input(format!("--listen: {e}")))?;
     let headphone = match &args.headphone {
         Some(path) => {
             let options = ImportOptions {
@@ -771,6 +833,8 @@ fn preset(args: &PresetArgs) -> Result<(), CliError> {
     let doc = RefcanState {
         headphone,
         max_boost_db: settings.correction.max_boost_db,
+        slots,
+        offline_render,
         ..RefcanState::default()
     };
     doc.validate().map_err(CliError::input)?;
@@ -783,6 +847,8 @@ fn preset(args: &PresetArgs) -> Result<(), CliError> {
         pinna_gain_percent: settings.knobs.pinna_gain_percent as f32,
         tilt_db_per_oct: settings.knobs.tilt_db_per_oct as f32,
         treble_db: settings.knobs.treble_db as f32,
+        listen,
+        level_match,
         ..ParamValues::default()
     };
     let state = plugin_state(&values, &doc);
@@ -800,6 +866,19 @@ fn preset(args: &PresetArgs) -> Result<(), CliError> {
         ),
         None => println!("wrote {}: no headphone", args.output.display()),
     }
+    for (k, slot) in doc.slots.iter().enumerate() {
+        let heard = if listen.index() == k + 1 {
+            "  ← listen"
+        } else {
+            ""
+        };
+        println!("  slot {}: {}{heard}", k + 1, slot.name());
+    }
+    println!(
+        "  offline render: {} (level match {})",
+        offline_render.id(),
+        if level_match { "on" } else { "off" }
+    );
     if filter_mode == FilterModeChoice::LowCpu {
         // What Low CPU will deviate from the curve by, at the common rates.
         let library = PresetLibrary::builtin();
@@ -808,6 +887,7 @@ fn preset(args: &PresetArgs) -> Result<(), CliError> {
             target_id: target.preset_id().to_string(),
             chain: ChainSettings {
                 correct,
+                level_match,
                 ..settings
             },
         };
@@ -831,6 +911,17 @@ fn preset(args: &PresetArgs) -> Result<(), CliError> {
         }
     }
     Ok(())
+}
+
+/// `on` or `off` for option `flag`.
+fn on_off(flag: &str, value: &str) -> Result<bool, CliError> {
+    match value {
+        "on" => Ok(true),
+        "off" => Ok(false),
+        other => Err(CliError::Input(format!(
+            "{flag} '{other}' is not on or off"
+        ))),
+    }
 }
 
 fn write_file(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
