@@ -369,6 +369,14 @@ impl ChainCurves {
                 &self.chain(Listen::Reference),
                 Role::Chain,
             );
+            for k in 0..self.slots.len() {
+                per_channel(
+                    &mut out,
+                    &format!("slot {} chain", k + 1),
+                    &self.chain(Listen::Slot(k)),
+                    Role::Chain,
+                );
+            }
         }
         out
     }
@@ -377,7 +385,8 @@ impl ChainCurves {
 /// How slots appear among [`ChainCurves::named_curves`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SlotView {
-    /// ΔS, level-matched (a CSV column per slot), plus the reference chain as played.
+    /// ΔS, level-matched (a CSV column per slot), plus the reference chain and each slot's
+    /// chain as played.
     Delta,
     /// The target as heard through the device (a plot line per slot).
     Heard,
@@ -521,7 +530,8 @@ mod tests {
                 "correction",
                 "result",
                 "sim boost",
-                "reference chain"
+                "reference chain",
+                "slot 1 chain"
             ]
         );
     }

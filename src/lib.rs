@@ -16,16 +16,14 @@ pub mod fit;
 pub mod io;
 pub mod params;
 pub mod presets;
+pub mod render;
 pub mod source;
 pub mod state;
 
 use design::designer::{DesignKey, DesignSource, Designer, Inbox};
 use design::{DesignSettings, Layout};
-use dsp::delay::DelayLine;
 use dsp::denormals::flush_denormals;
-use dsp::engine::Engine;
-use dsp::input::InputStage;
-use dsp::output::OutputStage;
+use dsp::processor::{Processor, Switches};
 use nice_plug::prelude::*;
 use params::RefcanParams;
 use presets::PresetLibrary;
@@ -40,20 +38,8 @@ pub struct Refcan {
     library: Arc<PresetLibrary>,
     designer: Option<Designer>,
     inbox: Option<Inbox>,
-    audio: Option<AudioState>,
+    audio: Option<Processor>,
     layouts: u64,
-}
-
-/// Everything the audio thread touches, sized in `activate`.
-struct AudioState {
-    engine: Engine,
-    input: InputStage,
-    output: OutputStage,
-    /// The input before the chain, delayed by the engine's latency for the bypass path.
-    dry: Vec<DelayLine>,
-    dry_buf: Vec<Vec<f32>>,
-    trim_db: Vec<f32>,
-    max_block: usize,
 }
 
 /// The designer reads the parameters and the state document through this.
@@ -163,7 +149,7 @@ impl Plugin for Refcan {
         }
         self.layouts += 1;
         let layout = Layout::new(self.layouts, fs, max_block);
-        let mut engine = Engine::new(&layout, channels);
+        let mut audio = Processor::new(&layout, channels);
         let settings = self.params.design_settings();
         let state_generation = self.params.state.generation();
         let headphone = self.params.state.headphone();
@@ -178,7 +164,7 @@ impl Plugin for Refcan {
         ) {
             Ok(bank) => {
                 let entries = bank.entries.clone();
-                drop(engine.install_now(Box::new(bank), listen));
+                drop(audio.engine().install_now(Box::new(bank), listen));
                 Some((
                     DesignKey {
                         layout_id: layout.id,
@@ -193,36 +179,20 @@ impl Plugin for Refcan {
                 None
             }
         };
-        let latency = engine.latency_samples();
+        let latency = audio.engine().latency_samples();
         context.set_latency_samples(latency as u32);
-        let dry_capacity = layout.max_latency_samples + max_block;
         if let Some(designer) = &self.designer {
             designer.set_layout(layout, designed);
         }
-        let sample_rate = buffer_config.sample_rate;
-        self.audio = Some(AudioState {
-            engine,
-            input: InputStage::new(sample_rate),
-            output: OutputStage::new(sample_rate),
-            dry: (0..channels)
-                .map(|_| DelayLine::new(dry_capacity))
-                .collect(),
-            dry_buf: vec![vec![0.0; max_block]; channels],
-            trim_db: vec![0.0; max_block],
-            max_block,
-        });
+        self.audio = Some(audio);
         self.reset();
         true
     }
 
     fn reset(&mut self) {
+        let switches = self.switches();
         if let Some(audio) = &mut self.audio {
-            audio.engine.reset();
-            audio.input.reset(self.params.mono.value());
-            audio.output.reset(self.params.bypass.value());
-            for d in &mut audio.dry {
-                d.reset();
-            }
+            audio.reset(switches);
         }
     }
 
@@ -233,40 +203,17 @@ impl Plugin for Refcan {
         context: &mut impl ProcessContext<Self>,
     ) -> ProcessStatus {
         flush_denormals();
+        // nice-plug splits the buffer at automation events (sample-accurate automation), so
+        // a `listen` change starts its crossfade at the event's sample.
+        let switches = self.switches();
         let (Some(audio), Some(inbox)) = (self.audio.as_mut(), self.inbox.as_mut()) else {
             return ProcessStatus::Normal;
         };
-        let bypass = self.params.bypass.value();
-        let mono = self.params.mono.value();
-        // nice-plug splits the buffer at automation events (sample-accurate automation), so
-        // a `listen` change starts its crossfade at the event's sample.
-        audio.engine.set_listen(self.params.listen.value().index());
-        let frames = buffer.samples();
-        let channels = buffer.as_slice();
-        let mut start = 0;
-        while start < frames {
-            let len = (frames - start).min(audio.max_block);
-            self.params
-                .output_gain
-                .smoothed
-                .next_block_exact(&mut audio.trim_db[..len]);
-            match channels {
-                [left, right] => {
-                    let mut chunk = [
-                        &mut left[start..start + len],
-                        &mut right[start..start + len],
-                    ];
-                    audio.run(inbox, &mut chunk, bypass, mono);
-                }
-                [only] => {
-                    let mut chunk = [&mut only[start..start + len]];
-                    audio.run(inbox, &mut chunk, bypass, mono);
-                }
-                _ => {}
-            }
-            start += len;
-        }
-        if audio.engine.take_restart_request() {
+        let trim = &self.params.output_gain.smoothed;
+        audio.process(inbox, buffer.as_slice(), switches, |t| {
+            trim.next_block_exact(t)
+        });
+        if audio.engine().take_restart_request() {
             // Another engine means another latency: the host restarts the plugin and the
             // activation designs it and reports the latency (the only time CLAP allows it).
             context.request_restart();
@@ -275,30 +222,13 @@ impl Plugin for Refcan {
     }
 }
 
-impl AudioState {
-    /// One piece of at most `max_block` frames: dry copy (delayed by the latency), input
-    /// hygiene and mono, the engine, then trim and bypass.
-    fn run(&mut self, inbox: &mut Inbox, chunk: &mut [&mut [f32]], bypass: bool, mono: bool) {
-        let len = chunk.first().map_or(0, |c| c.len());
-        let latency = self.engine.latency_samples();
-        for ((data, line), buf) in chunk.iter().zip(&mut self.dry).zip(&mut self.dry_buf) {
-            line.write(data);
-            line.read_delayed(latency, &mut buf[..len]);
-        }
-        self.input.process(chunk, mono);
-        self.engine.process(inbox, chunk);
-        match (chunk, &self.dry_buf[..]) {
-            ([l, r], [dl, dr]) => self.output.process(
-                &mut [l, r],
-                &[&dl[..len], &dr[..len]],
-                &self.trim_db[..len],
-                bypass,
-            ),
-            ([only], [d, ..]) => {
-                self.output
-                    .process(&mut [only], &[&d[..len]], &self.trim_db[..len], bypass)
-            }
-            _ => {}
+impl Refcan {
+    /// The switches the parameters set now.
+    fn switches(&self) -> Switches {
+        Switches {
+            bypass: self.params.bypass.value(),
+            mono: self.params.mono.value(),
+            listen: self.params.listen.value().index(),
         }
     }
 }

@@ -328,6 +328,89 @@ impl ParamValues {
     }
 }
 
+impl ParamValues {
+    /// Reads the values from a saved plugin state's parameters (what
+    /// [`ParamValues::to_state_params`] writes); parameters it lacks keep their defaults.
+    /// Fails, naming the parameter, on a value of the wrong kind, an unknown enum id or a
+    /// number that is not finite or outside the parameter's range.
+    pub fn from_state_params(
+        params: &std::collections::BTreeMap<String, ParamValue>,
+    ) -> Result<Self, String> {
+        let mut v = Self::default();
+        for (id, value) in params {
+            let bad = || format!("parameter {id}: unexpected value {value:?}");
+            let float = |range: std::ops::RangeInclusive<f64>| match value {
+                ParamValue::F32(x) if x.is_finite() && range.contains(&f64::from(*x)) => Ok(*x),
+                ParamValue::F32(x) => Err(format!(
+                    "parameter {id}: {x} is outside {} … {}",
+                    range.start(),
+                    range.end()
+                )),
+                _ => Err(bad()),
+            };
+            let boolean = || match value {
+                ParamValue::Bool(b) => Ok(*b),
+                _ => Err(bad()),
+            };
+            let text = || match value {
+                ParamValue::String(t) => Ok(t.as_str()),
+                _ => Err(bad()),
+            };
+            match id.as_str() {
+                "bypass" => v.bypass = boolean()?,
+                "mono" => v.mono = boolean()?,
+                "level_match" => v.level_match = boolean()?,
+                "correct" => v.correct = boolean()?,
+                "output_gain" => {
+                    v.output_gain_db =
+                        float(f64::from(OUTPUT_GAIN_MIN_DB)..=f64::from(OUTPUT_GAIN_MAX_DB))?
+                }
+                "amount" => v.amount_percent = float(AMOUNT_RANGE_PERCENT)?,
+                "room_gain" => v.room_gain_db = float(ROOM_GAIN_RANGE_DB)?,
+                "pinna_gain" => v.pinna_gain_percent = float(PINNA_GAIN_RANGE_PERCENT)?,
+                "tilt" => v.tilt_db_per_oct = float(TILT_RANGE_DB_PER_OCT)?,
+                "treble" => v.treble_db = float(TREBLE_RANGE_DB)?,
+                "listen" => {
+                    let t = text()?;
+                    v.listen = ListenChoice::ids()
+                        .and_then(|ids| ids.iter().position(|i| *i == t))
+                        .and_then(ListenChoice::from_position)
+                        .ok_or_else(bad)?;
+                }
+                "target" => v.target = TargetChoice::from_preset_id(text()?).ok_or_else(bad)?,
+                "filter_mode" => {
+                    v.filter_mode = FilterModeChoice::from_id(text()?).ok_or_else(bad)?
+                }
+                _ => {}
+            }
+        }
+        Ok(v)
+    }
+
+    /// The design settings these values describe, with the state's max boost.
+    pub fn design_settings(&self, max_boost_db: f64) -> DesignSettings {
+        DesignSettings {
+            mode: self.filter_mode.into(),
+            target_id: self.target.preset_id().to_string(),
+            chain: ChainSettings {
+                knobs: PersonalTarget {
+                    room_gain_db: f64::from(self.room_gain_db),
+                    pinna_gain_percent: f64::from(self.pinna_gain_percent),
+                    tilt_db_per_oct: f64::from(self.tilt_db_per_oct),
+                    treble_db: f64::from(self.treble_db),
+                },
+                correction: CorrectionSettings {
+                    max_boost_db,
+                    amount_percent: f64::from(self.amount_percent),
+                    ..CorrectionSettings::default()
+                },
+                correct: self.correct,
+                level_match: self.level_match,
+            },
+        }
+    }
+}
+
 impl FilterModeChoice {
     /// The stable id (`zero_latency`, `linear_phase`, `low_cpu`).
     pub fn id(self) -> &'static str {
@@ -413,28 +496,28 @@ impl Default for RefcanParams {
 }
 
 impl RefcanParams {
+    /// The parameters' current values.
+    pub fn values(&self) -> ParamValues {
+        ParamValues {
+            bypass: self.bypass.value(),
+            output_gain_db: self.output_gain.value(),
+            mono: self.mono.value(),
+            listen: self.listen.value(),
+            level_match: self.level_match.value(),
+            correct: self.correct.value(),
+            amount_percent: self.amount.value(),
+            target: self.target.value(),
+            filter_mode: self.filter_mode.value(),
+            room_gain_db: self.room_gain.value(),
+            pinna_gain_percent: self.pinna_gain.value(),
+            tilt_db_per_oct: self.tilt.value(),
+            treble_db: self.treble.value(),
+        }
+    }
+
     /// The design settings these parameters and the state document describe.
     pub fn design_settings(&self) -> DesignSettings {
-        let max_boost_db = self.state.max_boost_db();
-        DesignSettings {
-            mode: self.filter_mode.value().into(),
-            target_id: self.target.value().preset_id().to_string(),
-            chain: ChainSettings {
-                knobs: PersonalTarget {
-                    room_gain_db: f64::from(self.room_gain.value()),
-                    pinna_gain_percent: f64::from(self.pinna_gain.value()),
-                    tilt_db_per_oct: f64::from(self.tilt.value()),
-                    treble_db: f64::from(self.treble.value()),
-                },
-                correction: CorrectionSettings {
-                    max_boost_db,
-                    amount_percent: f64::from(self.amount.value()),
-                    ..CorrectionSettings::default()
-                },
-                correct: self.correct.value(),
-                level_match: self.level_match.value(),
-            },
-        }
+        self.values().design_settings(self.state.max_boost_db())
     }
 }
 

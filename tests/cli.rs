@@ -257,7 +257,8 @@ fn curves_and_plot_write_their_files() {
     let header = text.lines().next().expect("header");
     assert_eq!(
         header,
-        "frequency,measurement,target,correction,result,sim phone_speaker,sim car,reference chain"
+        "frequency,measurement,target,correction,result,sim phone_speaker,sim car,reference chain,\
+         slot 1 chain,slot 2 chain"
     );
     assert_eq!(text.lines().count(), 1 + grid_hz().len());
     // The reference chain is the correction plus one preamp that keeps every chain ≤ 0 dB.
@@ -274,7 +275,33 @@ fn curves_and_plot_write_their_files() {
             r[7] <= 0.0005 && r[7] + r[5] <= 0.0005 && r[7] + r[6] <= 0.0005,
             "{r:?}"
         );
+        // Each slot's chain is the reference chain plus its level-matched ΔS.
+        assert!((r[8] - r[7] - r[5]).abs() < 0.002 && (r[9] - r[7] - r[6]).abs() < 0.002);
     }
+    // Without --simulation: the plugin's eight slots, one changed by --slot.
+    let out = refcan(&[
+        "curves",
+        "--headphone",
+        hp.to_str().expect("utf8"),
+        "--slot",
+        "4=tv",
+        "-o",
+        csv.to_str().expect("utf8"),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = std::fs::read_to_string(&csv).expect("csv");
+    let header: Vec<&str> = text.lines().next().expect("header").split(',').collect();
+    assert_eq!(header.len(), 1 + 4 + 8 + 1 + 8, "{header:?}");
+    assert_eq!(
+        header[5..13].join(","),
+        "sim harman_oe_2018,sim harman_ie_2019,\
+         sim bass_boosted_earbuds,sim tv,sim phone_speaker,sim laptop_speakers,sim car,sim club_pa"
+    );
+    assert!(
+        stdout(&out).contains("slot 5: Phone speaker (mono)"),
+        "{}",
+        stdout(&out)
+    );
 
     let png = dir.join("curves.png");
     let out = refcan(&[
@@ -501,4 +528,175 @@ fn bench_convolve_runs_the_engine_on_raw_files() {
         &p("o.raw"),
     ]);
     assert_eq!(bad.status.code(), Some(2));
+}
+
+#[test]
+fn fir_wav_export_reimports_to_the_correction() {
+    let dir = temp_dir("firwav");
+    let (hp, _) = write_headphone(&dir);
+    let csv = dir.join("curves.csv");
+    let out = refcan(&[
+        "curves",
+        "--headphone",
+        hp.to_str().expect("utf8"),
+        "--simulation",
+        "car",
+        "-o",
+        csv.to_str().expect("utf8"),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = std::fs::read_to_string(&csv).expect("csv");
+    let rows: Vec<Vec<f64>> = text
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').map(|v| v.parse().expect("number")).collect())
+        .collect();
+    let correction: Vec<(f64, f64)> = rows.iter().map(|r| (r[0], r[3])).collect();
+    let peak = correction.iter().map(|c| c.1).fold(f64::MIN, f64::max);
+    for (phase, rate) in [
+        ("minimum", 48_000u32),
+        ("linear", 44_100),
+        ("minimum", 96_000),
+    ] {
+        let wav = dir.join(format!("fir-{phase}-{rate}.wav"));
+        let out = refcan(&[
+            "correct",
+            "--headphone",
+            hp.to_str().expect("utf8"),
+            "--export",
+            "wav",
+            "--phase",
+            phase,
+            "--sample-rate",
+            &rate.to_string(),
+            "-o",
+            wav.to_str().expect("utf8"),
+        ]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let report = stdout(&out);
+        let mut reader = hound::WavReader::open(&wav).expect("a WAV");
+        let spec = reader.spec();
+        assert_eq!(spec.sample_rate, rate);
+        assert_eq!(spec.sample_format, hound::SampleFormat::Float);
+        assert_eq!(spec.bits_per_sample, 32);
+        assert_eq!(spec.channels, 1, "mono headphone → one channel");
+        let taps: Vec<f32> = reader
+            .samples::<f32>()
+            .map(|s| s.expect("sample"))
+            .collect();
+        let peak_at = taps
+            .iter()
+            .enumerate()
+            .max_by(|a, b| a.1.abs().total_cmp(&b.1.abs()))
+            .map(|(i, _)| i)
+            .expect("taps");
+        if phase == "linear" {
+            assert_eq!(peak_at, (taps.len() - 1) / 2, "symmetric");
+            assert!(report.contains(&format!("latency {}", (taps.len() - 1) / 2)));
+        } else {
+            assert!(peak_at < 64, "minimum phase peaks early: {peak_at}");
+        }
+        // Re-imported, it gives back the correction (minus the stated preamp, which
+        // takes off the largest boost) within the engines' ±0.1 dB over 20 Hz–16 kHz.
+        assert!(
+            report.contains(&format!("preamp {:.2} dB", -peak)),
+            "{report}"
+        );
+        let mut worst: f64 = 0.0;
+        for &(f, want) in correction
+            .iter()
+            .filter(|(f, _)| (20.0..=16_000.0).contains(f))
+        {
+            let got = refcan::design::fir::magnitude_db(&taps, f, f64::from(rate));
+            worst = worst.max((got - (want - peak)).abs());
+        }
+        assert!(worst < 0.1, "{phase} {rate} Hz: {worst} dB off");
+        println!(
+            "FIR WAV {phase} {rate} Hz: {} taps, worst {worst:.4} dB",
+            taps.len()
+        );
+    }
+    // Bad rate: exit 2.
+    let out = refcan(&[
+        "correct",
+        "--headphone",
+        hp.to_str().expect("utf8"),
+        "--export",
+        "wav",
+        "--sample-rate",
+        "1000",
+        "-o",
+        "/dev/null",
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+}
+
+#[test]
+fn render_refuses_bad_input_with_one_line() {
+    let dir = temp_dir("render-bad");
+    let state = dir.join("state.json");
+    let out = refcan(&["preset", "-o", state.to_str().expect("utf8")]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let wav = dir.join("in.wav");
+    let spec = hound::WavSpec {
+        channels: 2,
+        sample_rate: 48_000,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut w = hound::WavWriter::create(&wav, spec).expect("create");
+    for i in 0..4_800 {
+        let x = ((i as f64 * 0.05).sin() * 8_000.0) as i16;
+        w.write_sample(x).expect("write");
+        w.write_sample(-x).expect("write");
+    }
+    w.finalize().expect("finalize");
+    let junk = dir.join("junk.json");
+    std::fs::write(&junk, "{\"params\": 3}").expect("write");
+    let notwav = dir.join("not.wav");
+    std::fs::write(&notwav, "hello").expect("write");
+    let (s, j, i, n) = (
+        state.to_str().expect("utf8"),
+        junk.to_str().expect("utf8"),
+        wav.to_str().expect("utf8"),
+        notwav.to_str().expect("utf8"),
+    );
+    for (args, needle) in [
+        (vec!["--preset", j, i, "/dev/null"], "junk.json"),
+        (vec!["--preset", s, n, "/dev/null"], "not.wav"),
+        (
+            vec!["--preset", s, "--listen", "slot-9", i, "/dev/null"],
+            "--listen",
+        ),
+        (
+            vec!["--preset", s, "--block", "0", i, "/dev/null"],
+            "--block",
+        ),
+    ] {
+        let mut all = vec!["render"];
+        all.extend(args);
+        let out = refcan(&all);
+        assert_eq!(out.status.code(), Some(2), "{all:?}: {}", stderr(&out));
+        let err = stderr(&out);
+        assert!(
+            err.contains(needle) && err.lines().count() == 1,
+            "{all:?}: {err}"
+        );
+    }
+    // And a good one renders the input's rate and channels as float.
+    let out_wav = dir.join("out.wav");
+    let out = refcan(&[
+        "render",
+        "--preset",
+        s,
+        "--listen",
+        "slot-5",
+        i,
+        out_wav.to_str().expect("utf8"),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let reader = hound::WavReader::open(&out_wav).expect("WAV");
+    assert_eq!(reader.spec().channels, 2);
+    assert_eq!(reader.spec().sample_format, hound::SampleFormat::Float);
+    assert_eq!(reader.duration(), 4_800);
 }

@@ -7,6 +7,7 @@ pub mod denormals;
 pub mod engine;
 pub mod input;
 pub mod output;
+pub mod processor;
 pub mod ramp;
 
 /// Test signals shared by the unit tests of the audio-thread code.

@@ -22,6 +22,7 @@ pub mod export;
 pub mod library;
 mod table;
 mod text;
+pub mod wav;
 
 pub use curve_data::{BAND_HIGH_HZ, BAND_LOW_HZ, Channel, ChannelCurves, Curve, MAX_ABS_DB};
 pub use eq::{ChannelMask, ChannelStage, EqConfig, EqFilter, EqStage, ParametricEq, Width};

@@ -7,6 +7,7 @@
 //! Use it from a test file with `mod common;`. Not every test file uses every helper.
 #![allow(dead_code)]
 
+pub mod fixtures;
 pub mod host;
 pub mod signal;
 

@@ -64,9 +64,31 @@ enum Command {
     /// Write a whole plugin state (parameters and the headphone as data) that a host or a
     /// script loads into Refcan: the headphone and settings are installed at once.
     Preset(PresetArgs),
+    /// Play a WAV file through exactly the engine and chain the plugin runs, for a saved
+    /// plugin state and a `listen` choice: a translation-check bounce. Float WAV out.
+    Render(RenderArgs),
     /// Benchmarks of the engine.
     #[command(subcommand)]
     Bench(BenchCommand),
+}
+
+/// `refcan render`.
+#[derive(Args)]
+struct RenderArgs {
+    /// A plugin state (what `refcan preset` writes).
+    #[arg(long, value_name = "FILE")]
+    preset: PathBuf,
+    /// What is heard: `reference`, `slot-N`, or the id of a simulation in a slot (default:
+    /// the preset's own `listen`).
+    #[arg(long, value_name = "WHAT")]
+    listen: Option<String>,
+    /// Host block size the engine is set up for, frames (1–8192).
+    #[arg(long, value_name = "FRAMES", default_value_t = 512)]
+    block: usize,
+    /// Input WAV: mono or stereo, 8/16/24/32-bit integer or 32-bit float, any rate.
+    input: PathBuf,
+    /// Output WAV (32-bit float, the input's rate and channels, latency compensated).
+    output: PathBuf,
 }
 
 /// What to correct, and to what.
@@ -200,9 +222,12 @@ struct CorrectArgs {
     /// Number of parametric filters (apo, camilladsp): 2 shelves + N−2 peaking from 3 on.
     #[arg(long, value_name = "N", default_value_t = 10)]
     filters: usize,
-    /// Sample rate the parametric filters are designed for, Hz.
+    /// Sample rate the parametric filters or the FIR are designed for, Hz.
     #[arg(long, value_name = "HZ", default_value_t = 44_100.0)]
     sample_rate: f64,
+    /// Phase of the FIR (`--export wav`).
+    #[arg(long, value_enum, default_value = "minimum")]
+    phase: PhaseArg,
     /// Export format.
     #[arg(long, value_enum)]
     export: ExportFormat,
@@ -219,6 +244,17 @@ enum ExportFormat {
     Graphic,
     /// CamillaDSP YAML (filters + pipeline).
     Camilladsp,
+    /// FIR impulse response as a 32-bit float WAV (one channel per ear when they differ).
+    Wav,
+}
+
+/// Phase of an exported FIR.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum PhaseArg {
+    /// Minimum phase: no latency, no pre-ringing (the Zero-latency engine's filter).
+    Minimum,
+    /// Linear phase: symmetric, a delay of (taps − 1)/2 samples.
+    Linear,
 }
 
 /// Which slots the curves or the plot show: by default the plugin's eight slots (so the
@@ -301,6 +337,7 @@ fn main() -> ExitCode {
             Ok(())
         }
         Command::Preset(args) => preset(&args),
+        Command::Render(args) => render_command(&args),
         Command::Bench(BenchCommand::Convolve(args)) => bench::convolve(&args),
     };
     match result {
@@ -515,7 +552,11 @@ fn correct(args: &CorrectArgs) -> Result<(), CliError> {
         chain.target_label
     );
 
+    if args.export == ExportFormat::Wav {
+        return export_fir_wav(args, &chain);
+    }
     let text = match args.export {
+        ExportFormat::Wav => unreachable!("handled above"),
         ExportFormat::Graphic => {
             // One GraphicEQ for both ears (EAPO applies it to all channels): the mean.
             let mean = chain.curves.correction.average();
@@ -566,6 +607,96 @@ fn correct(args: &CorrectArgs) -> Result<(), CliError> {
     };
     write_file(&args.output, text.as_bytes())?;
     println!("wrote {}", args.output.display());
+    Ok(())
+}
+
+/// `refcan correct --export wav`: the correction as the FIR the engine plays, with a preamp
+/// so it never boosts.
+fn export_fir_wav(args: &CorrectArgs, chain: &Chain) -> Result<(), CliError> {
+    let fs = args.sample_rate;
+    if !(fs.is_finite() && design::fir::SAMPLE_RATE_RANGE_HZ.contains(&fs) && fs.fract() == 0.0) {
+        return Err(CliError::Input(format!(
+            "--sample-rate {fs} must be a whole number of Hz within {} … {}",
+            design::fir::SAMPLE_RATE_RANGE_HZ.start(),
+            design::fir::SAMPLE_RATE_RANGE_HZ.end()
+        )));
+    }
+    let phase = match args.phase {
+        PhaseArg::Minimum => design::fir::Phase::Minimum,
+        PhaseArg::Linear => design::fir::Phase::Linear,
+    };
+    let curves: Vec<Response> = chain.curves.correction.curves().cloned().collect();
+    let peak = curves.iter().map(Response::max_db).fold(f64::MIN, f64::max);
+    let preamp_db = (-peak).min(0.0);
+    let channels: Vec<Vec<f32>> = curves
+        .iter()
+        .map(|c| refcan::render::fir_taps(c, preamp_db, fs, phase))
+        .collect();
+    io::wav::write_f32(&args.output, fs as u32, &channels).map_err(CliError::Output)?;
+    let taps = channels.first().map_or(0, Vec::len);
+    println!(
+        "wrote {}: {} channel(s) × {taps} taps, {} phase, {fs} Hz, 32-bit float, preamp \
+         {preamp_db:.2} dB (latency {} samples)",
+        args.output.display(),
+        channels.len(),
+        match args.phase {
+            PhaseArg::Minimum => "minimum",
+            PhaseArg::Linear => "linear",
+        },
+        design::fir::latency_samples(taps, phase)
+    );
+    Ok(())
+}
+
+/// `refcan render`.
+fn render_command(args: &RenderArgs) -> Result<(), CliError> {
+    let bytes = std::fs::read(&args.preset)
+        .map_err(|e| CliError::Input(format!("{}: cannot read: {e}", args.preset.display())))?;
+    let (values, doc) = refcan::render::read_plugin_state(&bytes)
+        .map_err(|e| CliError::Input(format!("{}: {e}", args.preset.display())))?;
+    let listen = match &args.listen {
+        Some(text) => ListenChoice::parse(text, &doc.slots)
+            .map_err(|e| CliError::Input(format!("--listen: {e}")))?,
+        None => values.listen,
+    };
+    if !(1..=8192).contains(&args.block) {
+        return Err(CliError::Input(format!(
+            "--block {} must be 1 … 8192",
+            args.block
+        )));
+    }
+    let mut audio = io::wav::read(&args.input).map_err(CliError::Input)?;
+    let library = PresetLibrary::load();
+    let fs = f64::from(audio.sample_rate_hz);
+    let report = refcan::render::render(
+        &values,
+        &doc,
+        listen,
+        fs,
+        args.block,
+        &mut audio.channels,
+        &library,
+    )
+    .map_err(CliError::input)?;
+    io::wav::write_f32(&args.output, audio.sample_rate_hz, &audio.channels)
+        .map_err(CliError::Output)?;
+    let heard = match listen.index() {
+        0 => "reference".to_string(),
+        k => format!(
+            "slot {k} ({})",
+            doc.slots.get(k - 1).map_or("?", |s| s.name())
+        ),
+    };
+    println!(
+        "wrote {}: {} channel(s), {} frames at {} Hz through {heard}, {} engine, latency {} \
+         samples compensated",
+        args.output.display(),
+        audio.channels.len(),
+        audio.channels.first().map_or(0, Vec::len),
+        audio.sample_rate_hz,
+        values.filter_mode.id(),
+        report.latency_samples
+    );
     Ok(())
 }
 
