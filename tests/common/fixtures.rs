@@ -164,3 +164,63 @@ pub fn impulse_response(plugin: &mut Plugin, rate: f64, seconds: f64, seed: u64)
     let blocks = random_blocks(&mut Rng::new(seed), 1024, frames);
     plugin.process(&input, &blocks, &[]).expect("process")
 }
+
+/// A synthetic headphone with one curve for both ears (AutoEq CSV): the reference target with
+/// a bass shortfall and a presence peak.
+pub fn write_mono_headphone(dir: &Path) -> PathBuf {
+    let target = PresetLibrary::builtin()
+        .target(TARGET)
+        .and_then(|t| t.curve().ok())
+        .expect("target");
+    let deviation = [
+        FilterSpec::low_shelf(100.0, 0.7, -5.0),
+        FilterSpec::peaking(4_000.0, 2.0, 4.0),
+    ];
+    let h = target.plus(&refcan::curve::Response::from_filters(&deviation, 44_100.0));
+    let mut text = String::from("frequency,raw\n");
+    for (f, v) in grid_hz().iter().zip(h.values_db()) {
+        text.push_str(&format!("{f:.3},{v:.4}\n"));
+    }
+    let path = dir.join("Mono HP.csv");
+    std::fs::write(&path, text).expect("write");
+    path
+}
+
+/// Every column of the CSV `refcan curves` writes for `headphone` (plus `extra` options), by
+/// name, on the grid; `frequency` included.
+pub fn curves_columns(
+    dir: &Path,
+    headphone: &Path,
+    extra: &[&str],
+) -> std::collections::BTreeMap<String, Vec<f64>> {
+    let csv = dir.join("columns.csv");
+    let mut args = vec![
+        "curves",
+        "--headphone",
+        headphone.to_str().expect("utf8"),
+        "--target",
+        TARGET,
+        "-o",
+        csv.to_str().expect("utf8"),
+    ];
+    args.extend_from_slice(extra);
+    refcan(&args);
+    let text = std::fs::read_to_string(&csv).expect("csv");
+    let mut lines = text.lines();
+    let header: Vec<String> = lines
+        .next()
+        .expect("header")
+        .split(',')
+        .map(String::from)
+        .collect();
+    let mut columns: std::collections::BTreeMap<String, Vec<f64>> =
+        header.iter().map(|h| (h.clone(), Vec::new())).collect();
+    for line in lines {
+        for (name, v) in header.iter().zip(line.split(',')) {
+            if let Some(c) = columns.get_mut(name) {
+                c.push(v.parse().expect("number"));
+            }
+        }
+    }
+    columns
+}

@@ -9,6 +9,7 @@
 
 pub mod fixtures;
 pub mod host;
+pub mod pink;
 pub mod signal;
 
 use std::io::Read;
