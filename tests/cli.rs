@@ -700,3 +700,65 @@ fn render_refuses_bad_input_with_one_line() {
     assert_eq!(reader.spec().sample_format, hound::SampleFormat::Float);
     assert_eq!(reader.duration(), 4_800);
 }
+
+#[test]
+fn factory_presets_list_and_start_a_preset() {
+    let out = refcan(&["presets"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    for id in [
+        "default",
+        "studio_over_ear_diffuse_field",
+        "iem_harman_in_ear",
+        "consumer_sweep",
+    ] {
+        assert!(text.contains(id), "{id} missing: {text}");
+    }
+    let dir = temp_dir("from");
+    let (hp, _) = write_headphone(&dir);
+    let path = dir.join("iem.json");
+    let out = refcan(&[
+        "preset",
+        "--from",
+        "iem_harman_in_ear",
+        "--headphone",
+        hp.to_str().expect("utf8"),
+        "--room-gain",
+        "1.5",
+        "-o",
+        path.to_str().expect("utf8"),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&path).expect("state")).expect("JSON");
+    let params = &json["params"];
+    // From the preset: the target; from the command line: room gain; the rest: defaults.
+    assert_eq!(params["target"]["string"], "harman_ie_2019v2");
+    assert_eq!(params["room_gain"]["f32"], 1.5);
+    assert_eq!(params["amount"]["f32"], 100.0);
+    let doc: serde_json::Value =
+        serde_json::from_str(json["fields"]["refcan"].as_str().expect("text")).expect("doc");
+    assert_eq!(doc["max_boost_db"], 4.0, "the preset's boost limit");
+    assert_eq!(doc["headphone"]["name"], "Synthetic HP");
+    assert_eq!(doc["slots"][3]["simulation"]["id"], "wired_earbuds");
+    // A state file works as a base too, and a bad id says what exists.
+    let again = dir.join("again.json");
+    let out = refcan(&[
+        "preset",
+        "--from",
+        path.to_str().expect("utf8"),
+        "--listen",
+        "slot-4",
+        "-o",
+        again.to_str().expect("utf8"),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("slot 4: Wired earbuds"),
+        "{}",
+        stdout(&out)
+    );
+    let out = refcan(&["preset", "--from", "no_such", "-o", "/dev/null"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("consumer_sweep"), "{}", stderr(&out));
+}

@@ -6,7 +6,7 @@ cd "$(dirname "$0")/../.."
 if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
 fi
-.venv/bin/pip install --quiet --disable-pip-version-check "pedalboard>=0.9,<0.10" "numpy>=1.24"
+.venv/bin/pip install --quiet --disable-pip-version-check "pedalboard>=0.9,<0.10" "numpy>=1.24" "pyloudnorm==0.1.1"
 if [ "${REFCAN_SKIP_BUNDLE:-0}" != 1 ]; then
   cargo xtask bundle refcan
 fi

@@ -8,6 +8,7 @@ allocation inside process(), which fails this script).
 """
 
 import csv
+import json
 import math
 import os
 import re
@@ -18,6 +19,7 @@ import tempfile
 
 import numpy as np
 import pedalboard
+import pyloudnorm
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -60,8 +62,34 @@ def gain_of(p):
     return p.parameters["output_gain_db"].raw_value * 36.0 - 24.0
 
 
-def load():
-    return pedalboard.load_plugin(BUNDLE)
+_TRANSPARENT = None
+
+
+def transparent_state():
+    """A plugin state with no headphone, eight identity slots (so the reference is unity and
+    the common preamp 0 dB) and offline rendering opted in: pedalboard always renders offline,
+    and the scenarios that test trim, mono, bypass and state machinery compare with the input."""
+    global _TRANSPARENT
+    if _TRANSPARENT is None:
+        folder = tempfile.mkdtemp(prefix="refcan-vst3-base-")
+        path = os.path.join(folder, "base.json")
+        refcan("preset", "--offline-render", "process", "-o", path)
+        with open(path) as f:
+            state = json.load(f)
+        doc = json.loads(state["fields"]["refcan"])
+        identity = {"simulation": {"id": "identity", "name": "Identity",
+                                   "simulation": {"filters": [], "band_limit": {}, "mono": False}}}
+        doc["slots"] = [identity] * 8
+        state["fields"]["refcan"] = json.dumps(doc)
+        _TRANSPARENT = json.dumps(state).encode()
+    return _TRANSPARENT
+
+
+def load(state=None):
+    """A fresh instance with `state` (default: the transparent one) as its component state."""
+    p = pedalboard.load_plugin(BUNDLE)
+    p.preset_data = with_component_state(p.preset_data, state if state is not None else transparent_state())
+    return p
 
 
 def noise(rate, seconds=0.5, channels=2, seed=1):
@@ -85,7 +113,7 @@ def test_parameters():
     p = load()
     names = set(p.parameters.keys())
     for name in ["bypass", "output_gain_db", "mono", "correct", "amount", "target", "filter_mode",
-                 "room_gain_db", "pinna_gain", "tilt_db_oct", "treble_db"]:
+                 "room_gain_db", "pinna_gain", "tilt_db_oct", "treble_db", "listen", "level_match"]:
         check(name in names, f"parameter {name} exists (have {sorted(names)})")
     check(p.parameters["filter_mode"].string_value == "Zero latency", "filter mode defaults to Zero latency")
     check(p.parameters["target"].string_value == "Harman in-room flat 2013", "target defaults to Harman in-room flat")
@@ -192,7 +220,7 @@ def test_state_round_trip():
     a.process(np.zeros((2, 64), np.float32), 48000)
     state = a.raw_state
     check(b"refcan" in state or len(state) > 0, f"raw_state has {len(state)} bytes")
-    b = load()
+    b = pedalboard.load_plugin(BUNDLE)
     b.raw_state = state
     check(abs(gain_of(b) + 7.25) < 1e-5, f"restored output_gain = {gain_of(b):.5f}")
     check(switch(b, "mono"), "restored mono = on")
@@ -203,6 +231,7 @@ def test_state_round_trip():
     # A corrupted state blob: refused or ignored, and the plugin keeps working as before.
     c = load()
     set_gain(c, -3.0)
+    c.process(np.zeros((2, 64), np.float32), 48000)
     try:
         c.raw_state = b"this is not a Refcan state" * 10
     except Exception as exc:  # pedalboard may raise; either way the plugin must keep working
@@ -308,14 +337,14 @@ def test_preset_correction():
     # preset, so the engine in use is proven by the latency and the response, not the text.)
     for mode in ["zero_latency", "linear_phase", "low_cpu"]:
         path = os.path.join(folder, f"{mode}.json")
-        report = refcan("preset", "--headphone", headphone, "--target", TARGET, "--filter-mode", mode, "-o", path)
+        report = refcan("preset", "--headphone", headphone, "--target", TARGET, "--filter-mode", mode,
+                        "--offline-render", "process", "-o", path)
         fit_error = {float(m.group(1)): float(m.group(2))
                      for m in re.finditer(r"low_cpu fit at (\d+) Hz: max error ([\d.]+) dB", report)}
         with open(path, "rb") as f:
             state = f.read()
         for rate in RATES:
-            p = load()
-            p.preset_data = with_component_state(p.preset_data, state)
+            p = load(state)
             # Past the linear-phase latency: pedalboard drops that many output samples to
             # compensate it, and the pre-ringing before the impulse must not be cut.
             impulse_at = int(0.2 * rate)
@@ -343,14 +372,164 @@ def test_preset_correction():
     # Bypassed in Linear phase: exactly the input (the bypass path is delayed like the filter).
     with open(os.path.join(folder, "linear_phase.json"), "rb") as f:
         state = f.read()
-    p = load()
-    p.preset_data = with_component_state(p.preset_data, state)
+    p = load(state)
     set_switch(p, "bypass", True)
     x = noise(48000, seconds=0.5)
     y = p.process(x, 48000, buffer_size=512, reset=True)
     skip = int(SETTLE_S * 48000)
     check(p.reported_latency_samples > 3000 and np.array_equal(y[:, skip:], x[:, skip:]),
           f"Linear phase bypassed: output == input after latency compensation ({p.reported_latency_samples} samples)")
+
+
+def curves_columns(folder, headphone, *extra):
+    """Every column of `refcan curves` (the plugin's eight slots) by name."""
+    path = os.path.join(folder, "columns.csv")
+    refcan("curves", "--headphone", headphone, "--target", TARGET, "-o", path, *extra)
+    with open(path) as f:
+        rows = list(csv.DictReader(f))
+    return {k: np.array([float(r[k]) for r in rows]) for k in rows[0]}
+
+
+def chain_of(columns, listen, ear):
+    base = "reference chain" if listen == 0 else f"slot {listen} chain"
+    return columns.get(f"{base} {ear}", columns.get(base))
+
+
+def set_listen(p, k):
+    """listen = Reference (0) or Slot k, through the normalised value (nine choices)."""
+    p.parameters["listen"].raw_value = k / 8.0
+
+
+def pink(rate, seconds, seed, channels=1):
+    """Pink noise (−3 dB/octave over 20 Hz–20 kHz, shaped in the frequency domain)."""
+    rng = np.random.default_rng(seed)
+    n = int(rate * seconds)
+    out = []
+    for _ in range(channels):
+        spectrum = rng.standard_normal(n // 2 + 1) + 1j * rng.standard_normal(n // 2 + 1)
+        f = np.arange(n // 2 + 1) * rate / n
+        shape = np.where((f >= 20) & (f <= 20000), 1.0 / np.sqrt(np.maximum(f, 1.0)), 0.0)
+        out.append(np.fft.irfft(spectrum * shape, n))
+    x = np.stack(out)
+    return (x / np.max(np.abs(x))).astype(np.float32)
+
+
+def test_slots():
+    print("translation-check slots: responses, mono, loudness match (pyloudnorm, ITU-R BS.1770)")
+    folder = tempfile.mkdtemp(prefix="refcan-vst3-slots-")
+    headphone = write_headphone(folder)
+    columns = curves_columns(folder, headphone)
+    freq = columns["frequency"]
+    band = (freq >= 20) & (freq <= 16000)
+    path = os.path.join(folder, "slots.json")
+    refcan("preset", "--headphone", headphone, "--target", TARGET, "--offline-render", "process", "-o", path)
+    with open(path, "rb") as f:
+        state = f.read()
+    rate = 48000
+    # Responses: the reference and every slot against `refcan curves` (±0.2 dB where the chain
+    # is within 60 dB of its peak; the phone's high-pass is −130 dB at 20 Hz).
+    p = load(state)
+    impulse_at = int(0.2 * rate)
+    x = np.zeros((2, int(0.8 * rate)), np.float32)
+    x[:, impulse_at] = 1.0
+    worst_by_listen = []
+    for listen in range(9):
+        set_listen(p, listen)
+        y = p.process(x, rate, buffer_size=512, reset=True)
+        worst = 0.0
+        for ch, ear in enumerate("LR"):
+            want = chain_of(columns, listen, ear)
+            keep = band & (want >= np.max(want) - 60.0)
+            measured = magnitude_db(y[ch, impulse_at:], rate, freq[keep])
+            worst = max(worst, float(np.max(np.abs(measured - want[keep]))))
+        worst_by_listen.append(worst)
+        check(worst <= 0.2, f"listen {listen}: |measured − refcan curves| ≤ {worst:.4f} dB (allowed 0.2)")
+    figures.append("VST3 chains, worst dB per listen choice 0–8: " + ", ".join(f"{w:.4f}" for w in worst_by_listen))
+    # Mono slot (5, phone): an impulse in the LEFT input only. Summed to mono, both ears get
+    # half of it through their own correction: R is not silent, |L| = chain L − 6.02 dB, and
+    # L − R is the correction's L − R (0 for a one-curve headphone).
+    set_listen(p, 5)
+    x1 = np.zeros((2, int(0.8 * rate)), np.float32)
+    x1[0, impulse_at] = 1.0
+    y = p.process(x1, rate, buffer_size=512, reset=True)
+    sel = (freq >= 800) & (freq <= 10000)
+    ml = magnitude_db(y[0, impulse_at:], rate, freq[sel])
+    mr = magnitude_db(y[1, impulse_at:], rate, freq[sel])
+    want_l = chain_of(columns, 5, "L")[sel] - 20 * math.log10(2.0)
+    want_r = chain_of(columns, 5, "R")[sel] - 20 * math.log10(2.0)
+    err = float(max(np.max(np.abs(ml - want_l)), np.max(np.abs(mr - want_r))))
+    check(err < 0.2, f"mono slot, impulse in L only: both ears get (L+R)/2 through their chain within {err:.4f} dB (800 Hz–10 kHz)")
+    # Loudness: pink noise at −20 dBFS RMS-ish through every choice, correction on, headphone
+    # installed; integrated loudness (BS.1770) per choice.
+    meter = pyloudnorm.Meter(rate)
+    seconds = 6.0
+    coherent = 0.25 * np.repeat(pink(rate, seconds, 21), 2, axis=0)
+    decorrelated = 0.25 * pink(rate, seconds, 22, channels=2)
+    results = {}
+    for level_match in [True, False]:
+        set_switch(p, "level_match", level_match)
+        for kind, sig in [("coherent", coherent), ("decorrelated", decorrelated)]:
+            louds = []
+            for listen in range(9):
+                set_listen(p, listen)
+                y = p.process(sig, rate, buffer_size=512, reset=True)
+                skip = int(0.5 * rate)
+                louds.append(meter.integrated_loudness(y[:, skip:].T.astype(np.float64)))
+            results[(level_match, kind)] = louds
+    set_switch(p, "level_match", True)
+    coh = results[(True, "coherent")]
+    spread = max(coh) - min(coh)
+    check(spread <= 0.5, f"level match on, coherent pink noise: loudness spread {spread:.3f} LU over Reference + 8 slots (≤ 0.5)")
+    dec = results[(True, "decorrelated")]
+    stereo = [v for k, v in enumerate(dec) if k != 5]
+    spread_dec = max(stereo) - min(stereo)
+    check(spread_dec <= 0.5, f"level match on, decorrelated pink noise, stereo slots: spread {spread_dec:.3f} LU (≤ 0.5)")
+    off = results[(False, "coherent")]
+    check(max(off) - min(off) > 1.0, f"level match off: spread {max(off) - min(off):.2f} LU (the match does something)")
+    figures.append("loudness, coherent pink, level match on (LUFS, ref + slots 1–8): " + ", ".join(f"{v:.2f}" for v in coh))
+    figures.append("loudness, decorrelated pink, level match on: " + ", ".join(f"{v:.2f}" for v in dec)
+                   + f" (phone, a mono sum, {dec[5] - dec[0]:+.2f} LU vs the reference)")
+    figures.append("loudness, coherent pink, level match off: " + ", ".join(f"{v:.2f}" for v in off)
+                   + f" (spread {max(off) - min(off):.2f} LU)")
+    # Headroom: full-scale pink noise never clips, in any choice.
+    peak = 0.0
+    full = np.repeat(pink(rate, 2.0, 23), 2, axis=0)
+    for listen in range(9):
+        set_listen(p, listen)
+        y = p.process(full, rate, buffer_size=512, reset=True)
+        peak = max(peak, float(np.max(np.abs(y))))
+    check(peak <= 1.0, f"full-scale pink noise: highest output peak {20 * math.log10(peak):.2f} dBFS over all nine choices")
+    # The slots and listen survive a state round trip.
+    set_listen(p, 7)
+    p.process(np.zeros((2, 64), np.float32), rate)
+    saved = p.raw_state
+    q = pedalboard.load_plugin(BUNDLE)
+    q.raw_state = saved
+    sig = noise(rate, seed=9)
+    check(np.array_equal(p.process(sig, rate, buffer_size=512, reset=True),
+                         q.process(sig, rate, buffer_size=512, reset=True)),
+          "raw_state round trip: the restored instance plays slot 7 identically")
+
+
+def test_offline_render():
+    print("offline render safety (pedalboard renders offline: JUCE setNonRealtime(true))")
+    folder = tempfile.mkdtemp(prefix="refcan-vst3-offline-")
+    headphone = write_headphone(folder)
+    x = noise(48000, seed=13)
+    for choice in ["bypass", "process"]:
+        path = os.path.join(folder, f"{choice}.json")
+        args = ["preset", "--headphone", headphone, "--target", TARGET, "-o", path]
+        if choice == "process":
+            args[1:1] = ["--offline-render", "process"]
+        refcan(*args)
+        with open(path, "rb") as f:
+            p = load(f.read())
+        y = p.process(x, 48000, buffer_size=512, reset=True)
+        if choice == "bypass":
+            check(np.array_equal(y, x), "default: an offline render passes the audio through untouched (bit-identical)")
+        else:
+            diff = rms_db(y - x) - rms_db(x)
+            check(diff > -20, f"offline-render process: the correction is rendered (difference {diff:.1f} dB re input)")
 
 
 def main():
@@ -367,6 +546,8 @@ def main():
         test_state_round_trip,
         test_mono_layout,
         test_preset_correction,
+        test_slots,
+        test_offline_render,
     ]:
         test()
     print()

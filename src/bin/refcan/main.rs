@@ -7,7 +7,7 @@
 mod bench;
 mod plot;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use nice_plug::prelude::Enum;
 use refcan::chain::{self, ChainCurves, ChainInputs, ChainSettings, SlotSource, SlotView};
 use refcan::curve::{self, Channel, CorrectionSettings, PersonalTarget, Response};
@@ -19,7 +19,8 @@ use refcan::io::export::{
 };
 use refcan::io::{self, Content, ImportOptions, ParametricEq};
 use refcan::params::{FilterModeChoice, ListenChoice, ParamValues, TargetChoice};
-use refcan::presets::PresetLibrary;
+use refcan::plugin_presets::{PluginPreset, plugin_presets};
+use refcan::presets::{PresetLibrary, user_preset_dir};
 use refcan::source::{Headphone, import_curve};
 use refcan::state::{
     OfflineRender, RefcanState, SlotContent, default_slots, parse_slot_assignment, plugin_state,
@@ -64,6 +65,8 @@ enum Command {
     /// Write a whole plugin state (parameters and the headphone as data) that a host or a
     /// script loads into Refcan: the headphone and settings are installed at once.
     Preset(PresetArgs),
+    /// List the factory and user plugin presets (target, knobs and slot sets).
+    Presets,
     /// Play a WAV file through exactly the engine and chain the plugin runs, for a saved
     /// plugin state and a `listen` choice: a translation-check bounce. Float WAV out.
     Render(RenderArgs),
@@ -152,6 +155,10 @@ struct KnobArgs {
 /// `refcan preset`: a whole plugin state for a headphone and settings.
 #[derive(Args)]
 struct PresetArgs {
+    /// Start from a factory or user plugin preset (`refcan presets`) or a preset file; only
+    /// the options given here change it, and `--headphone` installs your headphone into it.
+    #[arg(long, value_name = "ID|FILE")]
+    from: Option<String>,
     /// The headphone to install (as for `correct`); without it the preset holds no headphone.
     #[arg(long, value_name = "FILE")]
     headphone: Option<PathBuf>,
@@ -321,7 +328,12 @@ impl CliError {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    // Parsed in two steps so `refcan preset --from` can tell the options given from defaults.
+    let matches = Cli::command().get_matches();
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
     let result = match cli.command {
         Command::Info { files } => info(&files),
         Command::Correct(args) => correct(&args),
@@ -336,7 +348,11 @@ fn main() -> ExitCode {
             list_simulations();
             Ok(())
         }
-        Command::Preset(args) => preset(&args),
+        Command::Presets => {
+            list_plugin_presets();
+            Ok(())
+        }
+        Command::Preset(args) => preset(&args, matches.subcommand_matches("preset")),
         Command::Render(args) => render_command(&args),
         Command::Bench(BenchCommand::Convolve(args)) => bench::convolve(&args),
     };
@@ -912,6 +928,34 @@ fn list_simulations() {
     }
 }
 
+fn list_plugin_presets() {
+    let library = PresetLibrary::load();
+    let (presets, messages) = plugin_presets(&library, user_preset_dir().as_deref());
+    for p in &presets {
+        println!("{:<30} {}", p.id, p.name);
+        println!(
+            "{:<30} target {}, slots: {}",
+            "",
+            p.values.target.preset_id(),
+            {
+                let names: Vec<String> = p
+                    .state
+                    .slots
+                    .iter()
+                    .map(|s| match s {
+                        SlotContent::Simulation { id, .. } => id.clone(),
+                        SlotContent::OtherHeadphone { headphone } => headphone.name.clone(),
+                    })
+                    .collect();
+                names.join(", ")
+            }
+        );
+    }
+    for m in &messages {
+        eprintln!("refcan: {m}");
+    }
+}
+
 fn source_line(s: &refcan::presets::SourceRef) -> Option<String> {
     match (&s.repository, &s.path, &s.description, &s.url) {
         (Some(repo), Some(path), _, _) => Some(format!("{repo}:{path}")),
@@ -921,36 +965,8 @@ fn source_line(s: &refcan::presets::SourceRef) -> Option<String> {
     }
 }
 
-fn preset(args: &PresetArgs) -> Result<(), CliError> {
-    let settings = chain_settings(&args.knobs)?;
-    let target = TargetChoice::from_preset_id(&args.target).ok_or_else(|| {
-        let ids: Vec<&str> = (0..TargetChoice::variants().len())
-            .map(|i| TargetChoice::from_index(i).preset_id())
-            .collect();
-        CliError::Input(format!(
-            "--target '{}' is not a built-in target the plugin offers ({})",
-            args.target,
-            ids.join(", ")
-        ))
-    })?;
-    let filter_mode = FilterModeChoice::from_id(&args.filter_mode).ok_or_else(|| {
-        CliError::Input(format!(
-            "--filter-mode '{}' is not zero_latency, linear_phase or low_cpu",
-            args.filter_mode
-        ))
-    })?;
-    let correct = on_off("--correct", &args.correct)?;
-    let level_match = on_off("--level-match", &args.level_match)?;
-    let offline_render = OfflineRender::from_id(&args.offline_render).ok_or_else(|| {
-        CliError::Input(format!(
-            "--offline-render '{}' is not bypass or process",
-            args.offline_render
-        ))
-    })?;
+fn preset(args: &PresetArgs, matches: Option<&clap::ArgMatches>) -> Result<(), CliError> {
     let library = PresetLibrary::load();
-    let slots = assigned_slots(&args.slots, &library)?;
-    let listen = ListenChoice::parse(&args.listen, &slots)
-        .map_err(|e| CliError::Input(format!("--listen: {e}")))?;
     let headphone = match &args.headphone {
         Some(path) => {
             let options = ImportOptions {
@@ -961,27 +977,115 @@ fn preset(args: &PresetArgs) -> Result<(), CliError> {
         }
         None => None,
     };
-    let doc = RefcanState {
-        headphone,
-        max_boost_db: settings.correction.max_boost_db,
-        slots,
-        offline_render,
-        ..RefcanState::default()
+    // The base: the defaults, or a factory/user preset (then only the options given on the
+    // command line change it).
+    let (mut values, mut doc) = match &args.from {
+        None => (
+            ParamValues::default(),
+            RefcanState {
+                headphone: headphone.clone(),
+                ..RefcanState::default()
+            },
+        ),
+        Some(id) => {
+            let (presets, _) = plugin_presets(&library, user_preset_dir().as_deref());
+            let found = presets.iter().find(|p| &p.id == id).cloned();
+            let chosen = match found {
+                Some(p) => p,
+                None if Path::new(id).exists() => {
+                    let json = std::fs::read_to_string(id)
+                        .map_err(|e| CliError::Input(format!("{id}: cannot read: {e}")))?;
+                    PluginPreset::parse(id, &json, "file", &library)
+                        .map_err(|e| CliError::Input(format!("--from: {e}")))?
+                }
+                None => {
+                    let ids: Vec<&str> = presets.iter().map(|p| p.id.as_str()).collect();
+                    return Err(CliError::Input(format!(
+                        "--from '{id}' is neither a preset ({}) nor a file",
+                        ids.join(", ")
+                    )));
+                }
+            };
+            chosen.apply(headphone.clone())
+        }
     };
+    let given = |name: &str| {
+        args.from.is_none()
+            || matches.is_some_and(|m| {
+                m.value_source(name) == Some(clap::parser::ValueSource::CommandLine)
+            })
+    };
+    let settings = chain_settings(&args.knobs)?;
+    if given("target") {
+        values.target = TargetChoice::from_preset_id(&args.target).ok_or_else(|| {
+            let ids: Vec<&str> = (0..TargetChoice::variants().len())
+                .map(|i| TargetChoice::from_index(i).preset_id())
+                .collect();
+            CliError::Input(format!(
+                "--target '{}' is not a built-in target the plugin offers ({})",
+                args.target,
+                ids.join(", ")
+            ))
+        })?;
+    }
+    if given("filter_mode") {
+        values.filter_mode = FilterModeChoice::from_id(&args.filter_mode).ok_or_else(|| {
+            CliError::Input(format!(
+                "--filter-mode '{}' is not zero_latency, linear_phase or low_cpu",
+                args.filter_mode
+            ))
+        })?;
+    }
+    if given("correct") {
+        values.correct = on_off("--correct", &args.correct)?;
+    }
+    if given("level_match") {
+        values.level_match = on_off("--level-match", &args.level_match)?;
+    }
+    if given("offline_render") {
+        doc.offline_render = OfflineRender::from_id(&args.offline_render).ok_or_else(|| {
+            CliError::Input(format!(
+                "--offline-render '{}' is not bypass or process",
+                args.offline_render
+            ))
+        })?;
+    }
+    if given("max_boost") {
+        doc.max_boost_db = settings.correction.max_boost_db;
+    }
+    if given("amount") {
+        values.amount_percent = settings.correction.amount_percent as f32;
+    }
+    if given("room_gain") {
+        values.room_gain_db = settings.knobs.room_gain_db as f32;
+    }
+    if given("pinna_gain") {
+        values.pinna_gain_percent = settings.knobs.pinna_gain_percent as f32;
+    }
+    if given("tilt") {
+        values.tilt_db_per_oct = settings.knobs.tilt_db_per_oct as f32;
+    }
+    if given("treble") {
+        values.treble_db = settings.knobs.treble_db as f32;
+    }
+    for text in &args.slots {
+        let (k, content) = parse_slot_assignment(text, &library)
+            .map_err(|e| CliError::Input(format!("--slot: {e}")))?;
+        doc.slots[k] = content;
+    }
+    if given("listen") {
+        values.listen = ListenChoice::parse(&args.listen, &doc.slots)
+            .map_err(|e| CliError::Input(format!("--listen: {e}")))?;
+    }
     doc.validate().map_err(CliError::input)?;
-    let values = ParamValues {
-        correct,
-        amount_percent: settings.correction.amount_percent as f32,
-        target,
-        filter_mode,
-        room_gain_db: settings.knobs.room_gain_db as f32,
-        pinna_gain_percent: settings.knobs.pinna_gain_percent as f32,
-        tilt_db_per_oct: settings.knobs.tilt_db_per_oct as f32,
-        treble_db: settings.knobs.treble_db as f32,
-        listen,
-        level_match,
-        ..ParamValues::default()
-    };
+    let (target, filter_mode, listen, level_match, offline_render) = (
+        values.target,
+        values.filter_mode,
+        values.listen,
+        values.level_match,
+        doc.offline_render,
+    );
+    let settings = values.design_settings(doc.max_boost_db).chain;
     let state = plugin_state(&values, &doc);
     let json = serde_json::to_vec(&state)
         .map_err(|e| CliError::Output(format!("cannot serialise the state: {e}")))?;
@@ -1016,11 +1120,7 @@ fn preset(args: &PresetArgs) -> Result<(), CliError> {
         let settings = DesignSettings {
             mode: FilterMode::LowCpu,
             target_id: target.preset_id().to_string(),
-            chain: ChainSettings {
-                correct,
-                level_match,
-                ..settings
-            },
+            chain: settings,
         };
         for rate in [44_100.0, 48_000.0, 96_000.0] {
             let layout = Layout::new(1, rate, 512);
