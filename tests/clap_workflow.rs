@@ -16,6 +16,7 @@ use common::fixtures::{
 };
 use common::host::{ParamChange, Plugin, clap_param_id};
 use common::isolated;
+use common::loudness::lufs;
 use common::pink::pink_noise;
 use common::signal::{Rng, max_step, noise, sine};
 use std::path::Path;
@@ -464,6 +465,58 @@ fn slots_survive_save_and_restore() {
         println!(
             "slots: saved {} bytes; restored bit-identically without the imported file",
             saved.len()
+        );
+    });
+}
+
+#[test]
+fn level_match_keeps_every_choice_within_half_a_lu() {
+    isolated("level_match_keeps_every_choice_within_half_a_lu", || {
+        let dir = temp_dir("workflow-loudness");
+        let headphone = write_headphone(&dir);
+        let hp = headphone.to_str().expect("utf8");
+        let rate = 48_000.0;
+        let mut rng = Rng::new(3);
+        let mono = pink_noise(&mut rng, 5 * 48_000, rate, 0.5);
+        let coherent = vec![mono.clone(), mono];
+        let mut report = Vec::new();
+        for (name, extra) in [
+            ("level match on", vec![]),
+            (
+                "level match on, room gain +6, treble −3",
+                vec!["--room-gain", "6", "--treble", "-3"],
+            ),
+            ("level match off", vec!["--level-match", "off"]),
+        ] {
+            let mut args = vec!["--headphone", hp];
+            args.extend(extra.iter().copied());
+            let state = preset(&dir, "loud", &args);
+            let louds: Vec<f64> = (0..9)
+                .map(|listen| {
+                    let mut plugin = plugin_with(&state, listen, rate, 1024);
+                    let y = plugin.process(&coherent, &[1024], &[]).expect("process");
+                    lufs(&y, rate, 24_000)
+                })
+                .collect();
+            let spread = louds.iter().copied().fold(f64::MIN, f64::max)
+                - louds.iter().copied().fold(f64::MAX, f64::min);
+            if name.starts_with("level match on") {
+                assert!(spread <= 0.5, "{name}: spread {spread:.3} LU: {louds:?}");
+            } else {
+                assert!(
+                    spread > 1.0,
+                    "{name}: the match makes no difference ({spread:.3} LU)"
+                );
+            }
+            let list: Vec<String> = louds.iter().map(|l| format!("{l:.2}")).collect();
+            report.push(format!(
+                "{name}: spread {spread:.3} LU ({})",
+                list.join(", ")
+            ));
+        }
+        println!(
+            "loudness of pink noise per listen choice (LUFS, reference then slots 1–8): {}",
+            report.join("; ")
         );
     });
 }

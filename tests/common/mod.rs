@@ -9,6 +9,7 @@
 
 pub mod fixtures;
 pub mod host;
+pub mod loudness;
 pub mod pink;
 pub mod signal;
 
