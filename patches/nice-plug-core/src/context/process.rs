@@ -1,6 +1,8 @@
 //! A context passed during the process function.
 
 use crate::{
+    // refcan patch: `ProcessMode` for `ProcessContext::process_mode()`.
+    audio_setup::ProcessMode,
     midi::{MidiConfig, PluginNoteEvent},
     plugin::Plugin,
 };
@@ -98,6 +100,20 @@ pub trait ProcessContext<P: Plugin> {
     /// allows the host to better optimize polyphonic modulation, or to switch to strictly monophonic
     /// modulation when dropping the capacity down to 1.
     fn set_current_voice_capacity(&self, capacity: u32);
+
+    // refcan patch: the process mode on every process call, not only at activation.
+    /// The host's current process mode (realtime, buffered or offline), updated on every process
+    /// call where the plugin API carries it: VST3 flags the mode in each `ProcessData`, so a host
+    /// that renders offline without a new `setupProcessing()` call (for instance Ardour's
+    /// freewheeling export) is seen here, while [`BufferConfig::process_mode`] only holds the mode
+    /// at activation. For CLAP this is the mode of the last `render.set()` call.
+    ///
+    /// The default implementation returns [`ProcessMode::Realtime`].
+    ///
+    /// [`BufferConfig::process_mode`]: crate::audio_setup::BufferConfig::process_mode
+    fn process_mode(&self) -> ProcessMode {
+        ProcessMode::Realtime
+    }
 
     // TODO: Add this, this works similar to [GuiContext::set_parameter] but it adds the parameter
     //       change to a queue (or directly to the VST3 plugin's parameter output queues) instead of

@@ -3,6 +3,8 @@ use clap_sys::events::clap_output_events;
 use clap_sys::ext::remote_controls::{CLAP_REMOTE_CONTROLS_COUNT, clap_remote_controls_page};
 use clap_sys::id::{CLAP_INVALID_ID, clap_id};
 use clap_sys::string_sizes::CLAP_NAME_SIZE;
+// refcan patch: for `ProcessContext::process_mode()`.
+use nice_plug_core::audio_setup::ProcessMode;
 use nice_plug_core::context::PluginApi;
 use nice_plug_core::context::activate::ActivateContext;
 use nice_plug_core::context::process::{ProcessContext, SendEventError, Transport};
@@ -107,6 +109,11 @@ impl<P: ClapPlugin> ActivateContext<P> for WrapperActivateContext<'_, P> {
 impl<P: ClapPlugin> ProcessContext<P> for WrapperProcessContext<'_, P> {
     fn plugin_api(&self) -> PluginApi {
         PluginApi::Clap
+    }
+
+    // refcan patch: the mode of the last `render.set()` call (CLAP carries no per-call mode).
+    fn process_mode(&self) -> ProcessMode {
+        self.wrapper.current_process_mode.load()
     }
 
     fn execute_background(&self, task: P::BackgroundTask) {

@@ -7,6 +7,8 @@ use nice_plug_core::{
     },
     midi::{Channel, Key, MidiConfig, NoteEvent, PluginNoteEvent},
 };
+// refcan patch: for `ProcessContext::process_mode()`.
+use nice_plug_core::audio_setup::ProcessMode;
 use std::collections::VecDeque;
 use std::{cell::Cell, mem};
 use vst3::{
@@ -111,6 +113,12 @@ impl<P: Vst3Plugin> ActivateContext<P> for WrapperActivateContext<'_, P> {
 impl<P: Vst3Plugin> ProcessContext<P> for WrapperProcessContext<'_, P> {
     fn plugin_api(&self) -> PluginApi {
         PluginApi::Vst3
+    }
+
+    // refcan patch: the mode `process()` read from this call's `ProcessData` (or the last
+    // `setupProcessing()` call).
+    fn process_mode(&self) -> ProcessMode {
+        self.inner.current_process_mode.load()
     }
 
     fn execute_background(&self, task: P::BackgroundTask) {

@@ -986,34 +986,27 @@ impl<P: Vst3Plugin> IAudioProcessorTrait for Wrapper<P> {
         let setup = unsafe { &*setup };
         crate::nice_debug_assert_eq!(setup.symbolicSampleSize, K_SYMBOLIC_SAMPLE_SIZE_32);
 
-        // This is needed when activating the plugin and when restoring state
-        self.inner.current_buffer_config.store(Some(BufferConfig {
-            sample_rate: setup.sampleRate as f32,
-            min_buffer_size: None,
-            max_buffer_size: setup.maxSamplesPerBlock as u32,
-            process_mode: self.inner.current_process_mode.load(),
-        }));
-
-        #[allow(clippy::unnecessary_cast)]
-        const K_REALTIME: i32 = ProcessModes_::kRealtime as i32;
-        #[allow(clippy::unnecessary_cast)]
-        const K_PREFETCH: i32 = ProcessModes_::kPrefetch as i32;
-        #[allow(clippy::unnecessary_cast)]
-        const K_OFFLINE: i32 = ProcessModes_::kOffline as i32;
-
-        let mode = match setup.processMode {
-            n if n == K_REALTIME => ProcessMode::Realtime,
-            n if n == K_PREFETCH => ProcessMode::Buffered,
-            n if n == K_OFFLINE => ProcessMode::Offline,
-            n => {
+        // refcan patch: store the new mode *before* the `BufferConfig`, which is built from it;
+        // storing it after left the first activation after a mode change with the old mode.
+        let mode = match process_mode_from_vst3(setup.processMode) {
+            Some(mode) => mode,
+            None => {
                 crate::nice_debug_assert_failure!(
                     "Unknown rendering mode '{}', defaulting to realtime",
-                    n
+                    setup.processMode
                 );
                 ProcessMode::Realtime
             }
         };
         self.inner.current_process_mode.store(mode);
+
+        // This is needed when activating the plugin and when restoring state
+        self.inner.current_buffer_config.store(Some(BufferConfig {
+            sample_rate: setup.sampleRate as f32,
+            min_buffer_size: None,
+            max_buffer_size: setup.maxSamplesPerBlock as u32,
+            process_mode: mode,
+        }));
 
         // Initializing the plugin happens in `IAudioProcessor::set_active()` because the host may
         // still change the channel layouts at this point
@@ -1064,6 +1057,15 @@ impl<P: Vst3Plugin> IAudioProcessorTrait for Wrapper<P> {
         process_wrapper(|| {
             // We need to handle incoming automation first
             let data = unsafe { &*data };
+
+            // refcan patch: hosts flag the process mode in every `ProcessData`, and some render
+            // offline without a new `setupProcessing()` call (Ardour's freewheeling export sets
+            // `kOffline` here only). Keep the current mode up to date for
+            // `ProcessContext::process_mode()`. An unknown value keeps the previous mode (no
+            // logging here: this is the audio thread).
+            if let Some(mode) = process_mode_from_vst3(data.processMode) {
+                self.inner.current_process_mode.store(mode);
+            }
             let sample_rate = self
                 .inner
                 .current_buffer_config
@@ -1944,5 +1946,23 @@ impl<P: Vst3Plugin> IInfoListenerTrait for Wrapper<P> {
 
             kResultOk
         }
+    }
+}
+
+// refcan patch: one mapping of the VST3 process mode for `setupProcessing()` and `process()`.
+/// The [`ProcessMode`] for a VST3 `ProcessModes` value, or `None` for an unknown value.
+fn process_mode_from_vst3(mode: int32) -> Option<ProcessMode> {
+    #[allow(clippy::unnecessary_cast)]
+    const K_REALTIME: i32 = ProcessModes_::kRealtime as i32;
+    #[allow(clippy::unnecessary_cast)]
+    const K_PREFETCH: i32 = ProcessModes_::kPrefetch as i32;
+    #[allow(clippy::unnecessary_cast)]
+    const K_OFFLINE: i32 = ProcessModes_::kOffline as i32;
+
+    match mode {
+        n if n == K_REALTIME => Some(ProcessMode::Realtime),
+        n if n == K_PREFETCH => Some(ProcessMode::Buffered),
+        n if n == K_OFFLINE => Some(ProcessMode::Offline),
+        _ => None,
     }
 }
