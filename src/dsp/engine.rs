@@ -432,9 +432,7 @@ impl Engine {
             return;
         };
         let x = &i_m[..n];
-        fn mono<'d>(
-            d: Option<&'d Design>,
-        ) -> Option<(Option<&'d FilterSpectra>, Option<&'d FilterSpectra>)> {
+        fn mono(d: Option<&Design>) -> Option<(Option<&FilterSpectra>, Option<&FilterSpectra>)> {
             match d {
                 Some(d) if d.mono_input => match &d.kind {
                     DesignKind::Fir(s) => Some((pick(s, 0), pick(s, 1))),
