@@ -713,8 +713,12 @@ impl Convolver {
             let last_end = now - now % size;
             let complete = if s == 0 { slots - 1 } else { slots };
             for k in 0..complete {
-                let end = last_end - (complete - 1 - k) as u64 * size;
-                self.transform(s, end, 2 * stage.size);
+                let back = (complete - 1 - k) as u64 * size;
+                match last_end.checked_sub(back) {
+                    Some(end) => self.transform(s, end, 2 * stage.size),
+                    // The block ends before time 0: all silence (soon after a reset).
+                    None => self.spectrum[..stage.size + 1].fill(Complex::new(0.0, 0.0)),
+                }
                 self.fdl[s].pack_from(k * stage.size, stage.size, &self.spectrum);
             }
             self.fdl_slot[s] = if s == 0 { complete % slots } else { slots - 1 };
@@ -1177,5 +1181,27 @@ mod tests {
             at += n;
         }
         assert!(max_diff(&out, &want_b[split..]) < 2e-5);
+    }
+
+    #[test]
+    fn a_filter_attached_soon_after_the_start_continues_exactly() {
+        // Fed for less than the later stages' blocks: rebuilding the FDLs reaches back before
+        // time 0, which is silence (it must not underflow the block arithmetic).
+        let ir = noise(3000, 9)
+            .iter()
+            .enumerate()
+            .map(|(i, x)| x * (-(i as f32) / 700.0).exp())
+            .collect::<Vec<_>>();
+        let x = noise(6000, 10);
+        let plan = PartitionPlan::new(3000, 64);
+        let filter = FilterSpectra::new(&ir, &plan);
+        let want = direct(&ir, &x);
+        for split in [1, 37, 64, 200, 1000] {
+            let mut conv = Convolver::new(&plan);
+            conv.feed(&x[..split]);
+            let out = run(&mut conv, &filter, &x[split..], &mut call_sizes(64, 11));
+            let err = max_diff(&out, &want[split..]);
+            assert!(err < 2e-5, "attached at {split}: max error {err}");
+        }
     }
 }
