@@ -8,6 +8,7 @@ allocation inside process(), which fails this script).
 """
 
 import csv
+import json
 import math
 import os
 import re
@@ -60,8 +61,16 @@ def gain_of(p):
     return p.parameters["output_gain_db"].raw_value * 36.0 - 24.0
 
 
-def load():
-    return pedalboard.load_plugin(BUNDLE)
+def load(offline_render="process"):
+    """A fresh instance. pedalboard always renders offline (kOffline in setupProcessing and in
+    every process call), and Refcan passes audio through untouched then unless its state says
+    `offline_render: process`, as a user bouncing a deliberate translation check sets it: the
+    checks that measure processing load that choice. `offline_render=None` keeps the default."""
+    p = pedalboard.load_plugin(BUNDLE)
+    if offline_render is not None:
+        component = preset_chunks(p.preset_data)[b"Comp"]
+        p.preset_data = with_component_state(p.preset_data, with_offline_render(component, offline_render))
+    return p
 
 
 def noise(rate, seconds=0.5, channels=2, seed=1):
@@ -228,9 +237,9 @@ def test_mono_layout():
     check(y.shape[0] == 1 and abs(measured + 6.0) < 0.01, f"1 channel in/out, measured {measured:+.4f} dB")
 
 
-def with_component_state(preset_data, component):
-    """A .vstpreset (VST3 SDK preset format: header, chunk data, chunk list) with its 'Comp'
-    chunk, the plugin's own state, replaced by `component` (what `refcan preset` writes)."""
+def preset_chunks(preset_data):
+    """The chunks of a .vstpreset (VST3 SDK preset format: header, chunk data, chunk list) by
+    id; 'Comp' is the plugin's own state (the JSON `refcan preset` writes)."""
     if preset_data[:4] != b"VST3":
         raise ValueError("not a .vstpreset")
     list_at = struct.unpack("<q", preset_data[40:48])[0]
@@ -240,6 +249,22 @@ def with_component_state(preset_data, component):
         e = preset_data[list_at + 8 + 20 * i:list_at + 28 + 20 * i]
         offset, size = struct.unpack("<q", e[4:12])[0], struct.unpack("<q", e[12:20])[0]
         chunks[e[:4]] = preset_data[offset:offset + size]
+    return chunks
+
+
+def with_offline_render(component, choice):
+    """The plugin state `component` with the state document's `offline_render` set to `choice`
+    (the document is JSON text in the state's `refcan` field)."""
+    state = json.loads(component)
+    doc = json.loads(state["fields"]["refcan"])
+    doc["offline_render"] = choice
+    state["fields"]["refcan"] = json.dumps(doc)
+    return json.dumps(state).encode()
+
+
+def with_component_state(preset_data, component):
+    """A .vstpreset with its 'Comp' chunk, the plugin's own state, replaced by `component`."""
+    chunks = preset_chunks(preset_data)
     chunks[b"Comp"] = component
     out = bytearray(preset_data[:40]) + bytearray(8)
     entries = []
@@ -312,7 +337,7 @@ def test_preset_correction():
         fit_error = {float(m.group(1)): float(m.group(2))
                      for m in re.finditer(r"low_cpu fit at (\d+) Hz: max error ([\d.]+) dB", report)}
         with open(path, "rb") as f:
-            state = f.read()
+            state = with_offline_render(f.read(), "process")
         for rate in RATES:
             p = load()
             p.preset_data = with_component_state(p.preset_data, state)
@@ -342,7 +367,7 @@ def test_preset_correction():
             figures.append(f"{mode} {rate} Hz: worst {worst:.4f} dB (allowed {tolerance:.3f}), latency {latency}")
     # Bypassed in Linear phase: exactly the input (the bypass path is delayed like the filter).
     with open(os.path.join(folder, "linear_phase.json"), "rb") as f:
-        state = f.read()
+        state = with_offline_render(f.read(), "process")
     p = load()
     p.preset_data = with_component_state(p.preset_data, state)
     set_switch(p, "bypass", True)
@@ -351,6 +376,38 @@ def test_preset_correction():
     skip = int(SETTLE_S * 48000)
     check(p.reported_latency_samples > 3000 and np.array_equal(y[:, skip:], x[:, skip:]),
           f"Linear phase bypassed: output == input after latency compensation ({p.reported_latency_samples} samples)")
+
+
+def test_offline_render_passes_through():
+    print("offline render (pedalboard renders offline): untouched unless the state opts in")
+    p = load(offline_render=None)
+    set_gain(p, -9.0)
+    set_switch(p, "mono", True)
+    for rate in RATES:
+        x = noise(rate, seed=21)
+        for block in [64, 512]:
+            y = p.process(x, rate, buffer_size=block, reset=True)
+            check(np.array_equal(y, x), f"{rate} Hz block {block}: default state, output == input from the first sample")
+    # A corrected Linear phase preset with the default choice: the input, latency-compensated.
+    folder = tempfile.mkdtemp(prefix="refcan-vst3-offline-")
+    path = os.path.join(folder, "linear_phase.json")
+    refcan("preset", "--headphone", write_headphone(folder), "--target", TARGET, "--filter-mode", "linear_phase", "-o", path)
+    with open(path, "rb") as f:
+        state = f.read()
+    check(json.loads(json.loads(state)["fields"]["refcan"])["offline_render"] == "bypass",
+          "refcan preset writes offline_render = bypass")
+    x = noise(48000, seed=22)
+    for choice in ["bypass", "process"]:
+        p = load(offline_render=None)
+        p.preset_data = with_component_state(p.preset_data, with_offline_render(state, choice))
+        y = p.process(x, 48000, buffer_size=512, reset=True)
+        latency = p.reported_latency_samples
+        if choice == "bypass":
+            check(latency > 3000 and np.array_equal(y, x),
+                  f"Linear phase preset, offline_render = bypass: output == input ({latency} samples compensated)")
+        else:
+            diff = rms_db(y - x) - rms_db(x)
+            check(diff > -30.0, f"Linear phase preset, offline_render = process: corrected ({diff:+.1f} dB RMS difference)")
 
 
 def main():
@@ -367,6 +424,7 @@ def main():
         test_state_round_trip,
         test_mono_layout,
         test_preset_correction,
+        test_offline_render_passes_through,
     ]:
         test()
     print()
