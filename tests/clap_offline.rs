@@ -34,7 +34,7 @@ fn clap_blob(json: &[u8]) -> Vec<u8> {
 /// An instance with `choice`, in render `mode` (if any) before activation, then activated.
 fn start(name: &str, choice: OfflineRender, mode: Option<RenderMode>) -> Plugin {
     let mut p = Plugin::new().expect("load the plugin");
-    p.load_state(&clap_blob(&preset_state(name, choice)))
+    p.load_state(&clap_blob(&preset_state(name, choice, &[])))
         .expect("load the state");
     if let Some(mode) = mode {
         p.set_render_mode(mode).expect("render.set");

@@ -52,7 +52,7 @@ fn per_call_offline_flag_passes_audio_through_and_realtime_is_corrected() {
         "per_call_offline_flag_passes_audio_through_and_realtime_is_corrected",
         || {
             let mut p = start(
-                &preset_state("per-call", OfflineRender::Bypass),
+                &preset_state("per-call", OfflineRender::Bypass, &[]),
                 Mode::Realtime,
             );
             let latency = p.latency_samples();
@@ -105,7 +105,7 @@ fn per_call_offline_flag_processes_when_the_state_opts_in() {
     isolated(
         "per_call_offline_flag_processes_when_the_state_opts_in",
         || {
-            let state = preset_state("per-call-process", OfflineRender::Process);
+            let state = preset_state("per-call-process", OfflineRender::Process, &[]);
             let input = signal(2, 2 * SEGMENT);
             let mut realtime = start(&state, Mode::Realtime);
             let want = realtime.process(&input, &BLOCKS, &[Mode::Realtime]);
@@ -139,15 +139,35 @@ fn offline_setup_before_activation_passes_through_from_the_first_sample() {
         || {
             let input = signal(3, SEGMENT);
             let mut p = start(
-                &preset_state("setup-offline", OfflineRender::Bypass),
+                &preset_state("setup-offline", OfflineRender::Bypass, &[]),
                 Mode::Offline,
             );
             let out = p.process(&input, &BLOCKS, &[Mode::Offline]);
             let reference = delayed(&input, p.latency_samples());
             assert_untouched("offline from activation", &out, &reference, 0);
 
+            // Linear phase: the pass-through is delayed by the reported latency, bit for bit.
+            let linear = ["--filter-mode", "linear_phase"];
             let mut p = start(
-                &preset_state("setup-offline-process", OfflineRender::Process),
+                &preset_state("setup-offline-linear", OfflineRender::Bypass, &linear),
+                Mode::Offline,
+            );
+            let out = p.process(&input, &BLOCKS, &[Mode::Offline]);
+            let latency = p.latency_samples();
+            assert!(
+                latency > 1000,
+                "linear phase reports its latency ({latency})"
+            );
+            let reference = delayed(&input, latency);
+            assert_untouched(
+                &format!("offline from activation, linear phase ({latency} samples late)"),
+                &out,
+                &reference,
+                0,
+            );
+
+            let mut p = start(
+                &preset_state("setup-offline-process", OfflineRender::Process, &[]),
                 Mode::Offline,
             );
             let out = p.process(&input, &BLOCKS, &[Mode::Offline]);
@@ -171,7 +191,7 @@ fn mode_change_between_activations_is_seen_by_the_next_activation() {
         || {
             let input = signal(4, SEGMENT);
             let mut p = Vst3Plugin::load();
-            p.set_state(&preset_state("reactivate", OfflineRender::Bypass));
+            p.set_state(&preset_state("reactivate", OfflineRender::Bypass, &[]));
             p.setup_processing(RATE, MAX_BLOCK, Mode::Realtime);
             p.set_active(true);
             p.set_processing(true);

@@ -44,15 +44,17 @@ pub fn write_headphone(dir: &Path) -> PathBuf {
 }
 
 /// The plugin state `refcan preset` writes for the synthetic headphone (its `offline_render`
-/// is the default, `bypass`), with `offline_render` set to `choice`. The state document is JSON
+/// is the default, `bypass`), with more `args` (e.g. `--filter-mode`), and with `offline_render`
+/// set to `choice`. The state document is JSON
 /// text inside the state's JSON, under the persist key.
-pub fn preset_state(name: &str, choice: OfflineRender) -> Vec<u8> {
+pub fn preset_state(name: &str, choice: OfflineRender, args: &[&str]) -> Vec<u8> {
     let dir = temp_dir(name);
     let headphone = write_headphone(&dir);
     let path = dir.join("state.json");
     let out = Command::new(env!("CARGO_BIN_EXE_refcan"))
         .args(["preset", "--headphone"])
         .arg(&headphone)
+        .args(args)
         .arg("-o")
         .arg(&path)
         .output()
