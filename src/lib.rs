@@ -29,8 +29,10 @@ use nice_plug::prelude::*;
 use params::RefcanParams;
 use presets::PresetLibrary;
 use source::Headphone;
+use state::OfflineRender;
 use std::num::NonZeroU32;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// The plugin instance: parameters, the designer thread's handle, and the audio state of the
 /// current activation.
@@ -41,6 +43,25 @@ pub struct Refcan {
     inbox: Option<Inbox>,
     audio: Option<Processor>,
     layouts: u64,
+    /// The host's process mode: from the activation's `BufferConfig`, then from every process
+    /// call (VST3 hosts such as Ardour flag an offline render only per call).
+    process_mode: ProcessMode,
+    status: Arc<RenderStatus>,
+}
+
+/// What the audio thread tells the editor (and tests): lock-free flags, written on every
+/// process call.
+#[derive(Debug, Default)]
+pub struct RenderStatus {
+    offline_pass_through: AtomicBool,
+}
+
+impl RenderStatus {
+    /// True while the host renders offline and Refcan passes the audio through untouched
+    /// (the state's `offline_render` is `bypass`), as of the last process call.
+    pub fn offline_pass_through(&self) -> bool {
+        self.offline_pass_through.load(Ordering::Relaxed)
+    }
 }
 
 /// The designer reads the parameters and the state document through this.
@@ -72,7 +93,23 @@ impl Default for Refcan {
             inbox: None,
             audio: None,
             layouts: 0,
+            process_mode: ProcessMode::Realtime,
+            status: Arc::new(RenderStatus::default()),
         }
+    }
+}
+
+impl Refcan {
+    /// The flags the audio thread publishes, for an editor or a test to read.
+    pub fn status(&self) -> Arc<RenderStatus> {
+        self.status.clone()
+    }
+
+    /// True when the host renders offline and the user did not opt into processing then: the
+    /// audio passes through untouched (latency-compensated, like the bypass switch).
+    fn offline_bypass(&self) -> bool {
+        self.process_mode == ProcessMode::Offline
+            && self.params.state.offline_render() == OfflineRender::Bypass
     }
 }
 
@@ -185,11 +222,16 @@ impl Plugin for Refcan {
         if let Some(designer) = &self.designer {
             designer.set_layout(layout, designed);
         }
+        // An offline render that is already on at activation (pedalboard, JUCE hosts, CLAP's
+        // `render.set`) is bypassed from the first sample: `reset` below jumps there.
+        self.process_mode = buffer_config.process_mode;
         self.audio = Some(audio);
         self.reset();
         true
     }
 
+    /// Clears the audio state; the bypass crossfade jumps to where it belongs (bypass switch
+    /// or offline pass-through), so there is nothing to fade from.
     fn reset(&mut self) {
         let switches = self.switches();
         if let Some(audio) = &mut self.audio {
@@ -204,6 +246,13 @@ impl Plugin for Refcan {
         context: &mut impl ProcessContext<Self>,
     ) -> ProcessStatus {
         flush_denormals();
+        // Read on every call: hosts may start an offline render without a new activation
+        // (Ardour's freewheeling export flags it per call). A change mid-stream crossfades
+        // like the bypass switch.
+        self.process_mode = context.process_mode();
+        self.status
+            .offline_pass_through
+            .store(self.offline_bypass(), Ordering::Relaxed);
         // nice-plug splits the buffer at automation events (sample-accurate automation), so
         // a `listen` change starts its crossfade at the event's sample.
         let switches = self.switches();
@@ -227,7 +276,7 @@ impl Refcan {
     /// The switches the parameters set now.
     fn switches(&self) -> Switches {
         Switches {
-            bypass: self.params.bypass.value(),
+            bypass: self.params.bypass.value() || self.offline_bypass(),
             mono: self.params.mono.value(),
             listen: self.params.listen.value().index(),
         }
@@ -260,3 +309,73 @@ impl Vst3Plugin for Refcan {
 
 nice_export_clap!(Refcan);
 nice_export_vst3!(Refcan);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use nice_plug::context::process::SendEventError;
+    use state::RefcanState;
+
+    /// A process context that reports a fixed process mode and ignores everything else.
+    struct ModeContext {
+        mode: ProcessMode,
+        transport: Transport,
+    }
+
+    impl ProcessContext<Refcan> for ModeContext {
+        fn plugin_api(&self) -> PluginApi {
+            PluginApi::Vst3
+        }
+        fn execute_background(&self, _task: ()) {}
+        fn execute_gui(&self, _task: ()) {}
+        fn transport(&self) -> &Transport {
+            &self.transport
+        }
+        fn next_event(&mut self) -> Option<PluginNoteEvent<Refcan>> {
+            None
+        }
+        fn try_send_event(
+            &mut self,
+            event: PluginNoteEvent<Refcan>,
+        ) -> Result<(), (PluginNoteEvent<Refcan>, SendEventError)> {
+            Err((event, SendEventError::NoOutputBuffer))
+        }
+        fn set_latency_samples(&self, _samples: u32) {}
+        fn request_restart(&self) {}
+        fn set_current_voice_capacity(&self, _capacity: u32) {}
+        fn process_mode(&self) -> ProcessMode {
+            self.mode
+        }
+    }
+
+    /// One (empty) process call in `mode`; returns the published pass-through flag.
+    fn pass_through_after(plugin: &mut Refcan, mode: ProcessMode) -> bool {
+        let mut context = ModeContext {
+            mode,
+            transport: Transport::new(48_000.0),
+        };
+        let mut aux = AuxiliaryBuffers {
+            inputs: &mut [],
+            outputs: &mut [],
+        };
+        plugin.process(&mut Buffer::default(), &mut aux, &mut context);
+        plugin.status().offline_pass_through()
+    }
+
+    #[test]
+    fn the_status_flag_follows_the_process_mode_of_every_call_and_the_state_choice() {
+        let mut plugin = Refcan::default();
+        let status = plugin.status();
+        assert!(!status.offline_pass_through());
+        assert!(pass_through_after(&mut plugin, ProcessMode::Offline));
+        assert!(!pass_through_after(&mut plugin, ProcessMode::Realtime));
+        assert!(!pass_through_after(&mut plugin, ProcessMode::Buffered));
+        assert!(pass_through_after(&mut plugin, ProcessMode::Offline));
+        plugin.params.state.replace(RefcanState {
+            offline_render: OfflineRender::Process,
+            ..RefcanState::default()
+        });
+        assert!(!pass_through_after(&mut plugin, ProcessMode::Offline));
+        assert!(!status.offline_pass_through(), "the same flag, shared");
+    }
+}

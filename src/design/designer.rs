@@ -294,13 +294,11 @@ fn run(source: &dyn DesignSource, library: &PresetLibrary, shared: &Shared, mut 
     }
 }
 
-// The banks stay boxed: the queue to the audio thread carries boxes, so handing one over moves
-// a pointer, and the audio thread never frees a bank's memory.
-#[allow(clippy::vec_box)]
 /// Designs the entry being heard and queues a bank with it and the previous entries (when
 /// there are previous entries for this layout and engine), then the rest, and queues the
 /// whole bank. Returns the whole bank's entries.
-#[allow(clippy::too_many_arguments)]
+// The banks stay boxed: the outbox hands the box itself to the audio thread.
+#[allow(clippy::too_many_arguments, clippy::vec_box)]
 fn design_in_two_steps(
     source: &dyn DesignSource,
     library: &PresetLibrary,

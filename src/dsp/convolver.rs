@@ -1186,4 +1186,26 @@ mod tests {
             assert!(max_diff(&out, &want_b[split..]) < 2e-5, "fed {split}");
         }
     }
+
+    #[test]
+    fn a_filter_attached_soon_after_the_start_continues_exactly() {
+        // Fed for less than the later stages' blocks: rebuilding the FDLs reaches back before
+        // time 0, which is silence (it must not underflow the block arithmetic).
+        let ir = noise(3000, 9)
+            .iter()
+            .enumerate()
+            .map(|(i, x)| x * (-(i as f32) / 700.0).exp())
+            .collect::<Vec<_>>();
+        let x = noise(6000, 10);
+        let plan = PartitionPlan::new(3000, 64);
+        let filter = FilterSpectra::new(&ir, &plan);
+        let want = direct(&ir, &x);
+        for split in [1, 37, 64, 200, 1000] {
+            let mut conv = Convolver::new(&plan);
+            conv.feed(&x[..split]);
+            let out = run(&mut conv, &filter, &x[split..], &mut call_sizes(64, 11));
+            let err = max_diff(&out, &want[split..]);
+            assert!(err < 2e-5, "attached at {split}: max error {err}");
+        }
+    }
 }

@@ -28,6 +28,7 @@ use clack_extensions::params::{
     HostParams, HostParamsImplMainThread, HostParamsImplShared, ParamClearFlags, ParamInfoBuffer,
     ParamInfoFlags, ParamRescanFlags, PluginParams,
 };
+use clack_extensions::render::{PluginRender, RenderMode};
 use clack_extensions::state::{HostState, HostStateImpl, PluginState};
 use clack_host::events::event_types::ParamValueEvent;
 use clack_host::prelude::*;
@@ -515,6 +516,20 @@ impl Plugin {
             .find(|p| p.is_main)
             .map(|p| p.channels as usize)
             .ok_or(HostError::Lifecycle("no main output port".into()))
+    }
+
+    /// `render.set`: `Offline` while the host bounces or exports, `Realtime` otherwise. nice-plug
+    /// asks for a restart when the mode changes while the plugin is active.
+    pub fn set_render_mode(&mut self, mode: RenderMode) -> Result<(), HostError> {
+        let ext = self
+            .instance
+            .plugin_shared_handle()
+            .get_extension::<PluginRender>()
+            .ok_or(HostError::MissingExtension("render"))?;
+        ext.set(&self.instance.plugin_handle(), mode)
+            .map_err(|e| HostError::Lifecycle(format!("render.set({mode:?}): {e}")))?;
+        self.pump_main_thread();
+        Ok(())
     }
 
     /// Reported latency in samples (0 without the extension).

@@ -1,8 +1,8 @@
 //! Shared pieces of the host-level integration tests: a small CLAP host on clack-host
-//! ([`host`]), test signals and measurements ([`signal`]), and [`isolated`], which runs a test
-//! scenario in a child process so that an abort inside the plugin (for example nice-plug's
-//! `assert_process_allocs` catching an allocation in `process()`) fails that scenario by name
-//! instead of killing the whole test binary.
+//! ([`host`]), a tiny VST3 host ([`vst3_host`]), test signals and measurements ([`signal`]),
+//! and [`isolated`], which runs a test scenario in a child process so that an abort inside the
+//! plugin (for example nice-plug's `assert_process_allocs` catching an allocation in
+//! `process()`) fails that scenario by name instead of killing the whole test binary.
 //!
 //! Use it from a test file with `mod common;`. Not every test file uses every helper.
 #![allow(dead_code)]
@@ -10,8 +10,10 @@
 pub mod fixtures;
 pub mod host;
 pub mod loudness;
+pub mod offline;
 pub mod pink;
 pub mod signal;
+pub mod vst3_host;
 
 use std::io::Read;
 use std::process::{Command, Stdio};

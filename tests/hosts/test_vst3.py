@@ -257,9 +257,9 @@ def test_mono_layout():
     check(y.shape[0] == 1 and abs(measured + 6.0) < 0.01, f"1 channel in/out, measured {measured:+.4f} dB")
 
 
-def with_component_state(preset_data, component):
-    """A .vstpreset (VST3 SDK preset format: header, chunk data, chunk list) with its 'Comp'
-    chunk, the plugin's own state, replaced by `component` (what `refcan preset` writes)."""
+def preset_chunks(preset_data):
+    """The chunks of a .vstpreset (VST3 SDK preset format: header, chunk data, chunk list) by
+    id; 'Comp' is the plugin's own state (the JSON `refcan preset` writes)."""
     if preset_data[:4] != b"VST3":
         raise ValueError("not a .vstpreset")
     list_at = struct.unpack("<q", preset_data[40:48])[0]
@@ -269,6 +269,22 @@ def with_component_state(preset_data, component):
         e = preset_data[list_at + 8 + 20 * i:list_at + 28 + 20 * i]
         offset, size = struct.unpack("<q", e[4:12])[0], struct.unpack("<q", e[12:20])[0]
         chunks[e[:4]] = preset_data[offset:offset + size]
+    return chunks
+
+
+def with_offline_render(component, choice):
+    """The plugin state `component` with the state document's `offline_render` set to `choice`
+    (the document is JSON text in the state's `refcan` field)."""
+    state = json.loads(component)
+    doc = json.loads(state["fields"]["refcan"])
+    doc["offline_render"] = choice
+    state["fields"]["refcan"] = json.dumps(doc)
+    return json.dumps(state).encode()
+
+
+def with_component_state(preset_data, component):
+    """A .vstpreset with its 'Comp' chunk, the plugin's own state, replaced by `component`."""
+    chunks = preset_chunks(preset_data)
     chunks[b"Comp"] = component
     out = bytearray(preset_data[:40]) + bytearray(8)
     entries = []
@@ -513,23 +529,36 @@ def test_slots():
 
 def test_offline_render():
     print("offline render safety (pedalboard renders offline: JUCE setNonRealtime(true))")
+    # The default state (no preset): untouched from the first sample, whatever the knobs say.
+    p = pedalboard.load_plugin(BUNDLE)
+    set_gain(p, -9.0)
+    set_switch(p, "mono", True)
+    for rate in RATES:
+        x = noise(rate, seed=21)
+        for block in [64, 512]:
+            y = p.process(x, rate, buffer_size=block, reset=True)
+            check(np.array_equal(y, x), f"{rate} Hz block {block}: default state, output == input from the first sample")
+    # A corrected preset in each convolution engine, default choice and opt-out.
     folder = tempfile.mkdtemp(prefix="refcan-vst3-offline-")
     headphone = write_headphone(folder)
-    x = noise(48000, seed=13)
-    for choice in ["bypass", "process"]:
-        path = os.path.join(folder, f"{choice}.json")
-        args = ["preset", "--headphone", headphone, "--target", TARGET, "-o", path]
-        if choice == "process":
-            args[1:1] = ["--offline-render", "process"]
-        refcan(*args)
+    x = noise(48000, seed=22)
+    for mode in ["zero_latency", "linear_phase"]:
+        path = os.path.join(folder, f"{mode}.json")
+        refcan("preset", "--headphone", headphone, "--target", TARGET, "--filter-mode", mode, "-o", path)
         with open(path, "rb") as f:
-            p = load(f.read())
-        y = p.process(x, 48000, buffer_size=512, reset=True)
-        if choice == "bypass":
-            check(np.array_equal(y, x), "default: an offline render passes the audio through untouched (bit-identical)")
-        else:
-            diff = rms_db(y - x) - rms_db(x)
-            check(diff > -20, f"offline-render process: the correction is rendered (difference {diff:.1f} dB re input)")
+            state = f.read()
+        check(json.loads(json.loads(state)["fields"]["refcan"])["offline_render"] == "bypass",
+              f"{mode}: refcan preset writes offline_render = bypass by default")
+        for choice in ["bypass", "process"]:
+            p = load(with_offline_render(state, choice))
+            y = p.process(x, 48000, buffer_size=512, reset=True)
+            latency = p.reported_latency_samples
+            if choice == "bypass":
+                check(np.array_equal(y, x),
+                      f"{mode}, offline_render = bypass: output == input, bit-identical ({latency} samples latency compensated)")
+            else:
+                diff = rms_db(y - x) - rms_db(x)
+                check(diff > -30.0, f"{mode}, offline_render = process: the correction is rendered ({diff:+.1f} dB RMS difference re input)")
 
 
 def main():
