@@ -19,6 +19,7 @@ use crate::curve::{
     self, ChannelResponses, CorrectionSettings, PersonalTarget, Response, correction,
     headroom_preamp_db, k_weighted_pink_gain_db, other_headphone_delta,
 };
+use crate::filter::FilterSpec;
 use crate::fit::{Effort, FitConfig, Shelves};
 use crate::source::{Headphone, SourceError};
 use std::ops::RangeInclusive;
@@ -181,6 +182,9 @@ pub struct SlotCurves {
     pub level_gain_db: f64,
     /// True when the device sums to mono.
     pub mono: bool,
+    /// ΔS's own biquads when the slot is a parametric simulation: the Low CPU engine runs
+    /// them after the reference's fitted filters (exact, and one fit serves every such slot).
+    pub filters: Option<Vec<FilterSpec>>,
 }
 
 /// The chain's curves for one set of inputs.
@@ -273,6 +277,10 @@ impl ChainCurves {
                 delta: delta.offset(-g),
                 level_gain_db: g,
                 mono: source.is_mono(),
+                filters: match source {
+                    SlotSource::Simulation { simulation, .. } => Some(simulation.all_filters()),
+                    SlotSource::OtherHeadphone { .. } => None,
+                },
             })
             .collect();
         Ok(Self {

@@ -14,7 +14,7 @@ use crate::chain::{self, ChainCurves, ChainInputs, ChainSettings, Listen};
 use crate::curve::{ChannelResponses, Response, grid_hz};
 use crate::dsp::cascade::CascadeCoefficients;
 use crate::dsp::convolver::{FilterSpectra, PartitionPlan};
-use crate::filter::cascade_magnitude_db;
+use crate::filter::{FilterSpec, cascade_magnitude_db};
 use crate::fit::{self, Effort, FitError};
 use crate::presets::PresetLibrary;
 use crate::source::{Headphone, SourceError};
@@ -275,22 +275,55 @@ pub fn design(
 }
 
 /// Designs the entries `indices` (0 = reference, k = slot k) of the chain `curves`, spread over
-/// two threads.
+/// two threads. In Low CPU the reference's filters are fitted once and every parametric
+/// simulation slot runs them followed by its own biquads, so a bank costs one fit (plus one per
+/// "other headphone" slot) instead of nine.
 pub fn realise_entries(
     curves: &ChainCurves,
     indices: &[usize],
     mode: FilterMode,
     layout: &Layout,
 ) -> Result<Vec<Design>, FitError> {
+    let composed =
+        |k: usize| k == 0 || curves.slots.get(k - 1).is_some_and(|s| s.filters.is_some());
+    let reference = if mode == FilterMode::LowCpu && indices.iter().any(|&k| composed(k)) {
+        Some(fit_reference(curves, layout.sample_rate_hz)?)
+    } else {
+        None
+    };
     let one = |k: usize| -> Result<Design, FitError> {
         let listen = if k == 0 {
             Listen::Reference
         } else {
             Listen::Slot(k - 1)
         };
-        let mono = k > 0 && curves.slots.get(k - 1).is_some_and(|s| s.mono);
-        let mut d = realise(&curves.chain(listen), curves.preamp_db, mode, layout)?;
-        d.mono_input = mono;
+        let slot = k.checked_sub(1).and_then(|s| curves.slots.get(s));
+        let played = curves.chain(listen);
+        let mut d = match (&reference, slot) {
+            (Some(reference), None) => compose_low_cpu(
+                &played,
+                reference,
+                &[],
+                curves.preamp_db,
+                curves.preamp_db,
+                layout,
+            ),
+            (Some(reference), Some(slot)) if slot.filters.is_some() => {
+                let mut extra = slot.filters.clone().unwrap_or_default();
+                let delta = slot.delta.clone().offset(slot.level_gain_db);
+                extra.extend(warp_fix(&delta, &extra, layout.sample_rate_hz)?);
+                compose_low_cpu(
+                    &played,
+                    reference,
+                    &extra,
+                    curves.preamp_db - slot.level_gain_db,
+                    curves.preamp_db,
+                    layout,
+                )
+            }
+            _ => realise(&played, curves.preamp_db, mode, layout)?,
+        };
+        d.mono_input = slot.is_some_and(|s| s.mono);
         Ok(d)
     };
     let half = indices.len().div_ceil(2);
@@ -310,6 +343,94 @@ pub fn realise_entries(
         out
     });
     results.into_iter().collect()
+}
+
+/// The Low CPU filters of the played correction per channel (none where it is flat), fitted
+/// once per bank.
+fn fit_reference(curves: &ChainCurves, fs: f64) -> Result<Vec<Vec<FilterSpec>>, FitError> {
+    let played = curves.chain(Listen::Reference);
+    per_channel(&played, |c| {
+        if (c.max_db() - c.min_db()).abs() < 1e-9 {
+            Ok(Vec::new())
+        } else {
+            fit_filters(c, curves.preamp_db, fs).map(|(filters, _)| filters)
+        }
+    })
+    .into_iter()
+    .collect()
+}
+
+/// Filters a warp fix may add to a simulation in Low CPU (2 fixed shelves and 3 peaks).
+const WARP_FIX_FILTERS: usize = 5;
+
+/// Below this (dB over [`CHECK_BAND_HZ`]) a simulation's biquads need no warp fix.
+const WARP_FIX_THRESHOLD_DB: f64 = 0.02;
+
+/// The few filters that bring a simulation's biquads, run at `fs`, back to its curve `delta`
+/// (evaluated at [`crate::curve::REFERENCE_SAMPLE_RATE_HZ`]): the bilinear transform warps a
+/// filter differently at each rate near Nyquist (by ~2 dB at 16 kHz between 44.1 and 48 kHz
+/// for a 12 kHz low-pass). None when they already agree.
+fn warp_fix(
+    delta: &Response,
+    filters: &[FilterSpec],
+    fs: f64,
+) -> Result<Vec<FilterSpec>, FitError> {
+    let residual = delta.minus(&Response::from_filters(filters, fs));
+    let (lo, hi) = CHECK_BAND_HZ;
+    let worst = grid_hz()
+        .iter()
+        .filter(|&&hz| (lo..=hi).contains(&hz))
+        .map(|&hz| residual.gain_at(hz).abs())
+        .fold(0.0, f64::max);
+    if worst < WARP_FIX_THRESHOLD_DB {
+        return Ok(Vec::new());
+    }
+    let (f, db) = residual.to_points();
+    let config = chain::fit_config(WARP_FIX_FILTERS, fs, Effort::Single)
+        .map_err(|reason| FitError::InvalidConfig {
+            field: "sample_rate_hz".into(),
+            reason,
+        })?
+        .with_energy_only_above(hi)
+        .with_peaking_freq_range(20.0, LOW_CPU_MAX_PEAK_HZ.min(0.45 * fs));
+    Ok(fit::fit(&f, &db, &config)?.filters)
+}
+
+/// A Low CPU design that runs `reference` (per channel) then `extra`, then `gain_db`; its
+/// error is checked against `played` (the chain curve, preamp `preamp_db` included) at the
+/// layout's rate.
+fn compose_low_cpu(
+    played: &ChannelResponses,
+    reference: &[Vec<FilterSpec>],
+    extra: &[FilterSpec],
+    gain_db: f64,
+    preamp_db: f64,
+    layout: &Layout,
+) -> Design {
+    let fs = layout.sample_rate_hz;
+    let (lo, hi) = CHECK_BAND_HZ;
+    let mut worst: f64 = 0.0;
+    let cascades = played
+        .curves()
+        .zip(reference.iter().chain(std::iter::repeat(&reference[0])))
+        .map(|(curve, fitted)| {
+            let filters: Vec<FilterSpec> = fitted.iter().chain(extra).copied().collect();
+            for &hz in grid_hz().iter().filter(|&&hz| (lo..=hi).contains(&hz)) {
+                let err = cascade_magnitude_db(&filters, hz, fs) + gain_db - curve.gain_at(hz);
+                worst = worst.max(err.abs());
+            }
+            CascadeCoefficients::design(&filters, fs, gain_db)
+        })
+        .collect();
+    Design {
+        layout_id: layout.id,
+        mode: FilterMode::LowCpu,
+        latency_samples: layout.latency_samples(FilterMode::LowCpu),
+        kind: DesignKind::Cascade(cascades),
+        preamp_db,
+        fit_max_error_db: Some(worst),
+        mono_input: false,
+    }
 }
 
 /// Turns the played chain curve (per channel, preamp included) into a design.
@@ -411,14 +532,14 @@ pub fn design_gain_db(curve: &Response, freq_hz: f64) -> f64 {
     v0 - slope * (x - x * x / (2.0 * EDGE_CONTINUATION_OCT))
 }
 
-/// Fits the Low CPU cascade to `curve` (which includes `preamp_db`): the filters follow the
-/// shape, the preamp is the final gain. Returns the cascade and its largest error over
+/// Fits the Low CPU filters to `curve` (which includes `preamp_db`): the filters follow the
+/// shape, the preamp is the final gain. Returns the filters and their largest error over
 /// [`CHECK_BAND_HZ`] against the curve at `fs`, dB.
-fn fit_cascade(
+fn fit_filters(
     curve: &Response,
     preamp_db: f64,
     fs: f64,
-) -> Result<(CascadeCoefficients, f64), FitError> {
+) -> Result<(Vec<FilterSpec>, f64), FitError> {
     let shape = curve.clone().offset(-preamp_db);
     let (f, db) = shape.to_points();
     let config = chain::fit_config(LOW_CPU_FILTERS, fs, Effort::Single)
@@ -435,8 +556,109 @@ fn fit_cascade(
         .filter(|&&hz| (lo..=hi).contains(&hz))
         .map(|&hz| (cascade_magnitude_db(&fitted.filters, hz, fs) - shape.gain_at(hz)).abs())
         .fold(0.0, f64::max);
-    Ok((
-        CascadeCoefficients::design(&fitted.filters, fs, preamp_db),
-        err,
-    ))
+    Ok((fitted.filters, err))
+}
+
+/// [`fit_filters`] as the engine's cascade, the preamp as its gain.
+fn fit_cascade(
+    curve: &Response,
+    preamp_db: f64,
+    fs: f64,
+) -> Result<(CascadeCoefficients, f64), FitError> {
+    let (filters, err) = fit_filters(curve, preamp_db, fs)?;
+    Ok((CascadeCoefficients::design(&filters, fs, preamp_db), err))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::state::default_slots;
+
+    const DEFAULT_TARGET_ID: &str = "harman_in_room_flat_2013";
+
+    /// A headphone 6 dB short in the bass with a 5 dB presence peak, against the default target.
+    fn headphone(library: &PresetLibrary) -> Headphone {
+        let target = library
+            .target(DEFAULT_TARGET_ID)
+            .and_then(|t| t.curve().ok())
+            .expect("target");
+        let deviation = [
+            FilterSpec::low_shelf(100.0, 0.7, -6.0),
+            FilterSpec::peaking(3_000.0, 1.5, 5.0),
+        ];
+        Headphone::from_response(
+            "Test HP",
+            &target.plus(&Response::from_filters(&deviation, 44_100.0)),
+        )
+    }
+
+    #[test]
+    fn low_cpu_banks_fit_once_and_every_entry_plays_its_chain() {
+        let library = PresetLibrary::builtin();
+        let hp = headphone(&library);
+        let settings = DesignSettings {
+            mode: FilterMode::LowCpu,
+            target_id: DEFAULT_TARGET_ID.into(),
+            chain: ChainSettings::default(),
+        };
+        let slots = default_slots();
+        let curves =
+            chain_curves(&settings, Some(&hp), &slot_sources(&slots), &library).expect("curves");
+        for fs in [44_100.0, 48_000.0, 96_000.0] {
+            let layout = Layout::new(1, fs, 512);
+            let bank = design(&settings, Some(&hp), &slots, &layout, &library).expect("bank");
+            let reference = bank.entries[0].fit_max_error_db.expect("fit error");
+            for (k, entry) in bank.entries.iter().enumerate() {
+                let listen = if k == 0 {
+                    Listen::Reference
+                } else {
+                    Listen::Slot(k - 1)
+                };
+                let want = curves.chain(listen);
+                let DesignKind::Cascade(cascades) = &entry.kind else {
+                    panic!("entry {k} is not a cascade");
+                };
+                // Measured from the coefficients the engine runs, not from the specs, over the
+                // check band and below 8 kHz. A simulation's own biquads run at the host's rate
+                // while its curve is evaluated at 44.1 kHz; the warp fix brings them back to
+                // ≤ 0.21 dB below 8 kHz and ≤ 1.25 dB at the top (96 kHz: the phone's and the
+                // laptop's 44.1 kHz low-pass falls faster near 16 kHz than five filters follow).
+                let error_up_to = |top: f64| {
+                    grid_hz()
+                        .iter()
+                        .filter(|&&hz| (CHECK_BAND_HZ.0..=top).contains(&hz))
+                        .map(|&hz| {
+                            cascades
+                                .iter()
+                                .zip(want.curves())
+                                .map(|(c, curve)| {
+                                    let got = c
+                                        .sections
+                                        .iter()
+                                        .map(|s| s.magnitude_db(hz, fs))
+                                        .sum::<f64>()
+                                        + 20.0 * c.gain.log10();
+                                    (got - curve.gain_at(hz)).abs()
+                                })
+                                .fold(0.0, f64::max)
+                        })
+                        .fold(0.0, f64::max)
+                };
+                let (worst, low) = (error_up_to(CHECK_BAND_HZ.1), error_up_to(8_000.0));
+                let reported = entry.fit_max_error_db.expect("fit error");
+                println!(
+                    "{fs} Hz entry {k}: {worst:.4} dB (to 8 kHz {low:.4}), reference fit {reference:.4}"
+                );
+                assert!(
+                    (worst - reported).abs() < 1e-6,
+                    "{fs} Hz entry {k}: measured {worst} dB, reported {reported} dB"
+                );
+                assert!(
+                    low <= reference + 0.25 && worst <= reference + 1.5,
+                    "{fs} Hz entry {k}: {worst} dB off its chain ({low} to 8 kHz; reference fit {reference})"
+                );
+                assert_eq!(entry.mono_input, k > 0 && curves.slots[k - 1].mono);
+            }
+        }
+    }
 }
