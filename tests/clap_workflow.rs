@@ -356,6 +356,8 @@ fn refcan_render_equals_the_plugin() {
             ("zero_latency", 8, "slot-8"),
             ("linear_phase", 5, "phone_speaker"),
             ("low_cpu", 0, "reference"),
+            ("low_cpu", 6, "slot-6"),
+            ("low_cpu", 8, "slot-8"),
         ] {
             let state = preset(
                 &dir,
