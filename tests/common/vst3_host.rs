@@ -18,7 +18,14 @@
 //! p.set_active(true);
 //! p.set_processing(true);
 //! let out = p.process(&input, &[512], &[Mode::Offline]);   // modes cycle per process call
+//! let listen = p.param_id("Listen");        // from the edit controller's parameter list
+//! let change = ParamChange { frame: 10_077, id: listen, normalized: 2.0 / 8.0 };
+//! let out = p.process_automated(&input, &[512], &[Mode::Realtime], &[change]);
 //! ```
+//!
+//! Automation reaches the plugin as a host sends it: each change goes into the
+//! `IParameterChanges` of the process call whose block holds its frame, as a point of that
+//! parameter's `IParamValueQueue` at its sample offset within the block.
 //!
 //! All `unsafe` of the VST3 host lives in this module.
 
@@ -29,7 +36,9 @@ use std::time::SystemTime;
 use vst3::Steinberg::IBStream_::IStreamSeekMode_::{kIBSeekCur, kIBSeekEnd, kIBSeekSet};
 use vst3::Steinberg::Vst::{
     AudioBusBuffers, AudioBusBuffers__type0, BusDirections_, IAudioProcessor, IAudioProcessorTrait,
-    IComponent, IComponentTrait, MediaTypes_, ProcessData, ProcessModes_, ProcessSetup, SpeakerArr,
+    IComponent, IComponentTrait, IEditController, IEditControllerTrait, IParamValueQueue,
+    IParamValueQueueTrait, IParameterChanges, IParameterChangesTrait, MediaTypes_, ParamID,
+    ParamValue, ParameterInfo, ProcessData, ProcessModes_, ProcessSetup, SpeakerArr,
     SymbolicSampleSizes_,
 };
 use vst3::Steinberg::{
@@ -60,6 +69,31 @@ impl Mode {
             Mode::Offline => ProcessModes_::kOffline,
         }) as int32
     }
+}
+
+/// One automation point: `id` goes to `normalized` at `frame` of the whole signal (the host
+/// sends it in the block holding that frame, at its offset within the block).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ParamChange {
+    /// Frame in the whole signal at which the value applies.
+    pub frame: usize,
+    /// VST3 parameter id (`ParameterInfo::id`).
+    pub id: u32,
+    /// Normalised value, 0…1 (for a stepped parameter: step / step count).
+    pub normalized: f64,
+}
+
+/// What the edit controller reports for one parameter (`IEditController::getParameterInfo`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParamInfo {
+    /// `ParameterInfo::id`.
+    pub id: u32,
+    /// `ParameterInfo::title`.
+    pub title: String,
+    /// `ParameterInfo::stepCount` (0: continuous).
+    pub step_count: i32,
+    /// `ParameterInfo::defaultNormalizedValue`.
+    pub default_normalized: f64,
 }
 
 /// The module to load, and which one it is.
@@ -224,6 +258,46 @@ impl Vst3Plugin {
         unsafe { self.processor.getLatencySamples() as usize }
     }
 
+    /// The parameters the edit controller lists (`getParameterCount`, `getParameterInfo`).
+    pub fn parameters(&self) -> Vec<ParamInfo> {
+        let controller = self
+            .component
+            .cast::<IEditController>()
+            .expect("the component is its own IEditController (nice-plug)");
+        // SAFETY: plain calls with a valid, correctly sized out struct.
+        unsafe {
+            (0..controller.getParameterCount())
+                .map(|i| {
+                    let mut info: ParameterInfo = std::mem::zeroed();
+                    let r = controller.getParameterInfo(i, &mut info);
+                    assert_eq!(r, kResultOk, "getParameterInfo({i})");
+                    let title = &info.title;
+                    let len = title.iter().position(|&c| c == 0).unwrap_or(title.len());
+                    ParamInfo {
+                        id: info.id,
+                        title: String::from_utf16_lossy(&title[..len]),
+                        step_count: info.stepCount,
+                        default_normalized: info.defaultNormalizedValue,
+                    }
+                })
+                .collect()
+        }
+    }
+
+    /// The id of the one parameter titled `title`; panics unless exactly one is.
+    pub fn param_id(&self, title: &str) -> u32 {
+        let all = self.parameters();
+        let found: Vec<&ParamInfo> = all.iter().filter(|p| p.title == title).collect();
+        match found.as_slice() {
+            [one] => one.id,
+            _ => panic!(
+                "{} parameters titled {title:?} among {:?}",
+                found.len(),
+                all.iter().map(|p| &p.title).collect::<Vec<_>>()
+            ),
+        }
+    }
+
     /// Processes `input` on an audio thread in blocks whose sizes cycle through `block_sizes`,
     /// flagging each process call with the mode that cycles through `modes` (one per call).
     pub fn process(
@@ -231,6 +305,20 @@ impl Vst3Plugin {
         input: &[Vec<f32>; 2],
         block_sizes: &[usize],
         modes: &[Mode],
+    ) -> [Vec<f32>; 2] {
+        self.process_automated(input, block_sizes, modes, &[])
+    }
+
+    /// [`Vst3Plugin::process`] with automation: each change is a point in the
+    /// `inputParameterChanges` of the call whose block holds its frame, at its offset in that
+    /// block (points of one parameter in one block in frame order, as VST3 requires). Calls
+    /// without a change get no `IParameterChanges` (null), as many hosts send them.
+    pub fn process_automated(
+        &mut self,
+        input: &[Vec<f32>; 2],
+        block_sizes: &[usize],
+        modes: &[Mode],
+        changes: &[ParamChange],
     ) -> [Vec<f32>; 2] {
         assert!(
             self.active && self.processing,
@@ -249,18 +337,46 @@ impl Vst3Plugin {
         );
         let frames = input[0].len();
         assert_eq!(input[1].len(), frames, "channels differ in length");
+        if let Some(c) = changes
+            .iter()
+            .find(|c| c.frame >= frames || !(0.0..=1.0).contains(&c.normalized))
+        {
+            panic!("{c:?}: the frame must be in the signal ({frames} frames), the value in 0…1");
+        }
+        // The calls (start, length, mode) and their parameter changes, made before the audio
+        // thread starts, which then only hands them over.
+        let mut calls = Vec::new();
+        let mut start = 0;
+        while start < frames {
+            let call = calls.len();
+            let len = block_sizes[call % block_sizes.len()].min(frames - start);
+            let in_block: Vec<&ParamChange> = changes
+                .iter()
+                .filter(|c| (start..start + len).contains(&c.frame))
+                .collect();
+            let parameter_changes = (!in_block.is_empty())
+                .then(|| ComWrapper::new(ParameterChanges::new(&in_block, start)));
+            calls.push((start, len, modes[call % modes.len()], parameter_changes));
+            start += len;
+        }
         let mut inputs = input.clone();
         let mut outputs = [vec![0.0f32; frames], vec![0.0f32; frames]];
         let processor = SendPtr(self.processor.as_ptr());
         std::thread::scope(|scope| {
-            let (inputs, outputs) = (&mut inputs, &mut outputs);
+            let (inputs, outputs, calls) = (&mut inputs, &mut outputs, &calls);
             let audio = std::thread::Builder::new().name("refcan-vst3-audio".into());
             let audio = audio.spawn_scoped(scope, move || {
                 let processor = processor;
-                let (mut start, mut call) = (0, 0);
-                while start < frames {
-                    let len = block_sizes[call % block_sizes.len()].min(frames - start);
-                    let mode = modes[call % modes.len()];
+                for (call, (start, len, mode, parameter_changes)) in calls.iter().enumerate() {
+                    let (start, len, mode) = (*start, *len, *mode);
+                    let parameter_changes =
+                        parameter_changes
+                            .as_ref()
+                            .map_or(std::ptr::null_mut(), |c| {
+                                c.as_com_ref::<IParameterChanges>()
+                                    .expect("IParameterChanges")
+                                    .as_ptr()
+                            });
                     let mut ins = inputs.each_mut().map(|c| c[start..].as_mut_ptr());
                     let mut outs = outputs.each_mut().map(|c| c[start..].as_mut_ptr());
                     let bus = |ptrs: &mut [*mut f32; 2]| AudioBusBuffers {
@@ -279,18 +395,17 @@ impl Vst3Plugin {
                         numOutputs: 1,
                         inputs: &mut in_bus,
                         outputs: &mut out_bus,
-                        inputParameterChanges: std::ptr::null_mut(),
+                        inputParameterChanges: parameter_changes,
                         outputParameterChanges: std::ptr::null_mut(),
                         inputEvents: std::ptr::null_mut(),
                         outputEvents: std::ptr::null_mut(),
                         processContext: std::ptr::null_mut(),
                     };
                     // SAFETY: the processor outlives the scope; the buffers hold `len` frames
-                    // from `start` and stay alive and unaliased for the call.
+                    // from `start` and stay alive and unaliased for the call, as do the
+                    // parameter changes (owned by `calls`).
                     let r = unsafe { processor.process(&mut data) };
                     assert_eq!(r, kResultOk, "process() call {call} (frames {start}..)");
-                    start += len;
-                    call += 1;
                 }
             });
             audio
@@ -329,6 +444,108 @@ impl SendPtr {
     unsafe fn process(self, data: &mut ProcessData) -> tresult {
         // SAFETY: per the caller.
         unsafe { ((*(*self.0).vtbl).process)(self.0, data) }
+    }
+}
+
+/// One parameter's points in one process call (`IParamValueQueue`): sample offsets within the
+/// block, in order, and normalised values. Read-only, as an input queue is for the plugin.
+struct ParamQueue {
+    id: ParamID,
+    points: Vec<(int32, ParamValue)>,
+}
+
+impl Class for ParamQueue {
+    type Interfaces = (IParamValueQueue,);
+}
+
+impl IParamValueQueueTrait for ParamQueue {
+    unsafe fn getParameterId(&self) -> ParamID {
+        self.id
+    }
+
+    unsafe fn getPointCount(&self) -> int32 {
+        self.points.len() as int32
+    }
+
+    unsafe fn getPoint(
+        &self,
+        index: int32,
+        sample_offset: *mut int32,
+        value: *mut ParamValue,
+    ) -> tresult {
+        let Some(&(offset, v)) = usize::try_from(index).ok().and_then(|i| self.points.get(i))
+        else {
+            return kInvalidArgument;
+        };
+        if sample_offset.is_null() || value.is_null() {
+            return kInvalidArgument;
+        }
+        // SAFETY: the caller's out pointers, checked for null.
+        unsafe {
+            *sample_offset = offset;
+            *value = v;
+        }
+        kResultOk
+    }
+
+    unsafe fn addPoint(&self, _offset: int32, _value: ParamValue, _index: *mut int32) -> tresult {
+        kResultFalse
+    }
+}
+
+/// The parameter changes of one process call (`IParameterChanges`): one queue per parameter,
+/// in order of first appearance. Read-only, as input changes are for the plugin.
+struct ParameterChanges {
+    queues: Vec<ComWrapper<ParamQueue>>,
+}
+
+impl ParameterChanges {
+    /// The queues for `changes` (all in the block starting at frame `block_start`).
+    fn new(changes: &[&ParamChange], block_start: usize) -> Self {
+        let mut queues: Vec<ParamQueue> = Vec::new();
+        for c in changes {
+            let point = ((c.frame - block_start) as int32, c.normalized);
+            match queues.iter_mut().find(|q| q.id == c.id) {
+                Some(q) => q.points.push(point),
+                None => queues.push(ParamQueue {
+                    id: c.id,
+                    points: vec![point],
+                }),
+            }
+        }
+        for q in &mut queues {
+            q.points.sort_by_key(|&(offset, _)| offset);
+        }
+        Self {
+            queues: queues.into_iter().map(ComWrapper::new).collect(),
+        }
+    }
+}
+
+impl Class for ParameterChanges {
+    type Interfaces = (IParameterChanges,);
+}
+
+impl IParameterChangesTrait for ParameterChanges {
+    unsafe fn getParameterCount(&self) -> int32 {
+        self.queues.len() as int32
+    }
+
+    unsafe fn getParameterData(&self, index: int32) -> *mut IParamValueQueue {
+        // Not reference-counted for the caller: the queue lives as long as these changes.
+        usize::try_from(index)
+            .ok()
+            .and_then(|i| self.queues.get(i))
+            .and_then(|q| q.as_com_ref::<IParamValueQueue>())
+            .map_or(std::ptr::null_mut(), |q| q.as_ptr())
+    }
+
+    unsafe fn addParameterData(
+        &self,
+        _id: *const ParamID,
+        _index: *mut int32,
+    ) -> *mut IParamValueQueue {
+        std::ptr::null_mut()
     }
 }
 
