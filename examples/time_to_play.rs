@@ -28,6 +28,8 @@ struct Knob {
     mode: FilterMode,
     amount: AtomicU64,
     headphone: Headphone,
+    /// Held, as the plugin's state holds them (building them from the library takes ~2 ms).
+    slots: Vec<SlotContent>,
 }
 
 impl DesignSource for Knob {
@@ -44,7 +46,7 @@ impl DesignSource for Knob {
         0
     }
     fn state(&self) -> (Option<Headphone>, Vec<SlotContent>) {
-        (Some(self.headphone.clone()), default_slots())
+        (Some(self.headphone.clone()), self.slots.clone())
     }
     fn listen(&self) -> usize {
         0
@@ -98,6 +100,7 @@ fn main() {
                 mode,
                 amount: AtomicU64::new(100),
                 headphone: headphone(stereo),
+                slots: default_slots(),
             });
             let (designer, mut inbox) = Designer::spawn(source.clone(), library.clone());
             designer.set_layout(Layout::new(1, 48_000.0, 512), None);
@@ -157,7 +160,7 @@ fn main() {
                     let bank = refcan::design::design(
                         &source.settings(),
                         Some(&source.headphone),
-                        &default_slots(),
+                        &source.slots,
                         &Layout::new(2, 48_000.0, 512),
                         &library,
                     );

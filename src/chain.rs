@@ -17,7 +17,8 @@ use crate::curve::target::{
 };
 use crate::curve::{
     self, ChannelResponses, CorrectionSettings, PersonalTarget, Response, correction,
-    headroom_preamp_db, k_weighted_pink_gain_db, other_headphone_delta,
+    headroom_preamp_db, k_weighted_pink_gain_db, k_weighted_pink_gains_db_of_sums, linear_powers,
+    other_headphone_delta,
 };
 use crate::filter::FilterSpec;
 use crate::fit::{Effort, FitConfig, Shelves};
@@ -232,22 +233,26 @@ impl ChainCurves {
         // correction as played plus ΔS, minus that of the correction alone (DSP_REFERENCE.md
         // §5.2, estimator 2), averaged over the ears. Exact for pink noise whatever the
         // correction does, where ΔS alone would leave a second-order error.
+        let delta_powers: Vec<Vec<f64>> = if inputs.settings.level_match {
+            deltas.iter().map(linear_powers).collect()
+        } else {
+            Vec::new()
+        };
         let level_gains = |played: &[Response]| -> Vec<f64> {
-            deltas
-                .iter()
-                .map(|delta| {
-                    if !inputs.settings.level_match {
-                        return 0.0;
-                    }
-                    let sum: f64 = played
-                        .iter()
-                        .map(|c| {
-                            k_weighted_pink_gain_db(&c.plus(delta)) - k_weighted_pink_gain_db(c)
-                        })
-                        .sum();
-                    sum / played.len() as f64
-                })
-                .collect()
+            if !inputs.settings.level_match {
+                return vec![0.0; deltas.len()];
+            }
+            let mut sum = vec![0.0; deltas.len()];
+            for c in played {
+                let alone = k_weighted_pink_gain_db(c);
+                for (s, with) in sum
+                    .iter_mut()
+                    .zip(k_weighted_pink_gains_db_of_sums(c, &delta_powers))
+                {
+                    *s += with - alone;
+                }
+            }
+            sum.iter().map(|s| s / played.len() as f64).collect()
         };
         let corrected: Vec<Response> = correction.curves().cloned().collect();
         let flat = vec![Response::flat()];

@@ -83,6 +83,41 @@ pub fn k_weighted_pink_gain_db(curve: &Response) -> f64 {
     }
 }
 
+/// The loudness change in dB of each curve `a + b` for every `b` in `others` (as
+/// [`k_weighted_pink_gain_db`]`(a.plus(b))`), from linear powers: one `10^(x/10)` per grid point
+/// of each curve instead of one per pair, which the chain needs for nine listen choices × two
+/// ears × correction on and off at every settings change.
+pub fn k_weighted_pink_gains_db_of_sums(a: &Response, others: &[Vec<f64>]) -> Vec<f64> {
+    let weighted: Vec<f64> = a
+        .values_db()
+        .iter()
+        .zip(K_POWER.iter())
+        .map(|(&e, &k)| k * 10f64.powf(e / 10.0))
+        .collect();
+    let den: f64 = K_POWER.iter().sum();
+    others
+        .iter()
+        .map(|b| {
+            let num: f64 = weighted.iter().zip(b).map(|(w, p)| w * p).sum();
+            if num > 0.0 && den > 0.0 {
+                10.0 * (num / den).log10()
+            } else {
+                0.0
+            }
+        })
+        .collect()
+}
+
+/// `10^(x/10)` of every grid value of `curve`: the linear powers
+/// [`k_weighted_pink_gains_db_of_sums`] takes.
+pub fn linear_powers(curve: &Response) -> Vec<f64> {
+    curve
+        .values_db()
+        .iter()
+        .map(|&e| 10f64.powf(e / 10.0))
+        .collect()
+}
+
 /// Level-match gain of each simulation slot relative to the reference: for slot k with
 /// curve `ΔS_k` (relative to the reference, so the reference itself is 0 dB and gets 0),
 /// `g_k` = [`k_weighted_pink_gain_db`]`(ΔS_k)`. The chain plays `ΔS_k − g_k`, which is as
@@ -125,6 +160,22 @@ mod tests {
         ] {
             let got = k_weighting_db(f);
             assert!((got - want).abs() < 0.06, "{f}: {got}");
+        }
+    }
+
+    #[test]
+    fn gains_of_sums_equal_the_gain_of_each_sum() {
+        let a = Response::from_filters(&[FilterSpec::low_shelf(105.0, 0.7, 6.0)], 48_000.0);
+        let bs = [
+            Response::from_filters(&[FilterSpec::peaking(3_000.0, 1.4, 6.0)], 48_000.0),
+            Response::from_filters(&[FilterSpec::high_shelf(10_000.0, 0.7, -4.0)], 48_000.0),
+            Response::flat(),
+        ];
+        let powers: Vec<Vec<f64>> = bs.iter().map(linear_powers).collect();
+        let fast = k_weighted_pink_gains_db_of_sums(&a, &powers);
+        for (b, got) in bs.iter().zip(fast) {
+            let want = k_weighted_pink_gain_db(&a.plus(b));
+            assert!((got - want).abs() < 1e-9, "{got} vs {want}");
         }
     }
 

@@ -24,7 +24,9 @@ pub use correction::{
     imported_correction,
 };
 pub use grid::{GRID_LEN, GRID_MAX_HZ, GRID_MIN_HZ, grid_hz};
-pub use loudness::{k_weighted_pink_gain_db, level_match_gains_db};
+pub use loudness::{
+    k_weighted_pink_gain_db, k_weighted_pink_gains_db_of_sums, level_match_gains_db, linear_powers,
+};
 pub use points::{CleanPoints, PointError};
 pub use response::Response;
 pub use simulation::{BandLimit, PassFilter, Simulation, other_headphone_delta};

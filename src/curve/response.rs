@@ -6,7 +6,7 @@ use super::grid::{
 };
 use super::points::{self, PointError};
 use super::smoothing::Smoothing;
-use crate::filter::{FilterSpec, cascade_magnitude_db};
+use crate::filter::{Coefficients, FilterSpec};
 use std::ops::{Add, Neg, Sub};
 
 /// A magnitude response in dB on the fixed grid ([`grid_hz`]), plus the band it was measured
@@ -71,7 +71,17 @@ impl Response {
 
     /// The summed magnitude of a cascade of RBJ filters evaluated at `sample_rate_hz`.
     pub fn from_filters(filters: &[FilterSpec], sample_rate_hz: f64) -> Self {
-        Self::from_fn(|f| cascade_magnitude_db(filters, f, sample_rate_hz))
+        // Designed once, not at every grid point: the same numbers, a fraction of the time.
+        let sections: Vec<Coefficients> = filters
+            .iter()
+            .map(|f| Coefficients::design(f, sample_rate_hz))
+            .collect();
+        Self::from_fn(|f| {
+            sections
+                .iter()
+                .map(|c| c.magnitude_db(f, sample_rate_hz))
+                .sum()
+        })
     }
 
     /// Wraps grid values, enforcing the finite/clamped invariant.

@@ -14,7 +14,7 @@ use crate::chain::{self, ChainCurves, ChainInputs, ChainSettings, Listen};
 use crate::curve::{ChannelResponses, Response, grid_hz};
 use crate::dsp::cascade::CascadeCoefficients;
 use crate::dsp::convolver::{FilterSpectra, PartitionPlan};
-use crate::filter::{FilterSpec, cascade_magnitude_db};
+use crate::filter::FilterSpec;
 use crate::fit::{self, Effort, FitError};
 use crate::presets::PresetLibrary;
 use crate::source::{Headphone, SourceError};
@@ -415,9 +415,11 @@ fn compose_low_cpu(
         .zip(reference.iter().chain(std::iter::repeat(&reference[0])))
         .map(|(curve, fitted)| {
             let filters: Vec<FilterSpec> = fitted.iter().chain(extra).copied().collect();
-            for &hz in grid_hz().iter().filter(|&&hz| (lo..=hi).contains(&hz)) {
-                let err = cascade_magnitude_db(&filters, hz, fs) + gain_db - curve.gain_at(hz);
-                worst = worst.max(err.abs());
+            let runs = Response::from_filters(&filters, fs);
+            for (&hz, got) in grid_hz().iter().zip(runs.values_db()) {
+                if (lo..=hi).contains(&hz) {
+                    worst = worst.max((got + gain_db - curve.gain_at(hz)).abs());
+                }
             }
             CascadeCoefficients::design(&filters, fs, gain_db)
         })
@@ -551,10 +553,12 @@ fn fit_filters(
         .with_peaking_freq_range(20.0, LOW_CPU_MAX_PEAK_HZ.min(0.45 * fs));
     let fitted = fit::fit(&f, &db, &config)?;
     let (lo, hi) = CHECK_BAND_HZ;
+    let runs = Response::from_filters(&fitted.filters, fs);
     let err = grid_hz()
         .iter()
-        .filter(|&&hz| (lo..=hi).contains(&hz))
-        .map(|&hz| (cascade_magnitude_db(&fitted.filters, hz, fs) - shape.gain_at(hz)).abs())
+        .zip(runs.values_db())
+        .filter(|(hz, _)| (lo..=hi).contains(*hz))
+        .map(|(&hz, got)| (got - shape.gain_at(hz)).abs())
         .fold(0.0, f64::max);
     Ok((fitted.filters, err))
 }
