@@ -360,6 +360,11 @@ fn fit_reference(curves: &ChainCurves, fs: f64) -> Result<Vec<Vec<FilterSpec>>, 
     .collect()
 }
 
+/// [`CHECK_BAND_HZ`], capped at 0.45 `fs` at low sample rates.
+fn checked_band(fs: f64) -> (f64, f64) {
+    (CHECK_BAND_HZ.0, CHECK_BAND_HZ.1.min(0.45 * fs))
+}
+
 /// Filters a warp fix may add to a simulation in Low CPU (2 fixed shelves and 3 peaks).
 const WARP_FIX_FILTERS: usize = 5;
 
@@ -375,8 +380,14 @@ fn warp_fix(
     filters: &[FilterSpec],
     fs: f64,
 ) -> Result<Vec<FilterSpec>, FitError> {
-    let residual = delta.minus(&Response::from_filters(filters, fs));
-    let (lo, hi) = CHECK_BAND_HZ;
+    // Above 0.45 fs (up to Nyquist and past it, on the grid at low rates) the biquads say
+    // nothing useful: the residual is held from there.
+    let runs = Response::from_filters(filters, fs);
+    let (lo, hi) = checked_band(fs);
+    let residual = Response::from_fn(|f| {
+        let f = f.min(hi);
+        delta.gain_at(f) - runs.gain_at(f)
+    });
     let worst = grid_hz()
         .iter()
         .filter(|&&hz| (lo..=hi).contains(&hz))
@@ -386,13 +397,7 @@ fn warp_fix(
         return Ok(Vec::new());
     }
     let (f, db) = residual.to_points();
-    let config = chain::fit_config(WARP_FIX_FILTERS, fs, Effort::Single)
-        .map_err(|reason| FitError::InvalidConfig {
-            field: "sample_rate_hz".into(),
-            reason,
-        })?
-        .with_energy_only_above(hi)
-        .with_peaking_freq_range(20.0, LOW_CPU_MAX_PEAK_HZ.min(0.45 * fs));
+    let config = low_cpu_config(WARP_FIX_FILTERS, fs)?;
     Ok(fit::fit(&f, &db, &config)?.filters)
 }
 
@@ -408,7 +413,7 @@ fn compose_low_cpu(
     layout: &Layout,
 ) -> Design {
     let fs = layout.sample_rate_hz;
-    let (lo, hi) = CHECK_BAND_HZ;
+    let (lo, hi) = checked_band(fs);
     let mut worst: f64 = 0.0;
     let cascades = played
         .curves()
@@ -534,6 +539,27 @@ pub fn design_gain_db(curve: &Response, freq_hz: f64) -> f64 {
     v0 - slope * (x - x * x / (2.0 * EDGE_CONTINUATION_OCT))
 }
 
+/// The fit layout of the Low CPU engine at `fs`: AutoEq's fixed shelves (105 Hz, 10 kHz) and
+/// peaking filters up to [`LOW_CPU_MAX_PEAK_HZ`]; at rates of 20 kHz and below, where the
+/// 10 kHz shelf would lie at or above Nyquist, peaking filters only, below 0.45 `fs`.
+fn low_cpu_config(filters: usize, fs: f64) -> Result<fit::FitConfig, FitError> {
+    let invalid = |reason: String| FitError::InvalidConfig {
+        field: "sample_rate_hz".into(),
+        reason,
+    };
+    let config = chain::fit_config(filters, fs, Effort::Single).map_err(invalid)?;
+    let config = if fs > 2.0 * fit::config::autoeq_limits::HIGH_SHELF_FREQ_HZ {
+        config
+    } else {
+        fit::FitConfig::peaking_with_shelves(filters, fit::Shelves::None)
+            .with_sample_rate(fs)
+            .with_effort(Effort::Single)
+    };
+    Ok(config
+        .with_energy_only_above(checked_band(fs).1)
+        .with_peaking_freq_range(20.0, LOW_CPU_MAX_PEAK_HZ.min(0.45 * fs)))
+}
+
 /// Fits the Low CPU filters to `curve` (which includes `preamp_db`): the filters follow the
 /// shape, the preamp is the final gain. Returns the filters and their largest error over
 /// [`CHECK_BAND_HZ`] against the curve at `fs`, dB.
@@ -544,15 +570,9 @@ fn fit_filters(
 ) -> Result<(Vec<FilterSpec>, f64), FitError> {
     let shape = curve.clone().offset(-preamp_db);
     let (f, db) = shape.to_points();
-    let config = chain::fit_config(LOW_CPU_FILTERS, fs, Effort::Single)
-        .map_err(|reason| FitError::InvalidConfig {
-            field: "sample_rate_hz".into(),
-            reason,
-        })?
-        .with_energy_only_above(CHECK_BAND_HZ.1)
-        .with_peaking_freq_range(20.0, LOW_CPU_MAX_PEAK_HZ.min(0.45 * fs));
+    let config = low_cpu_config(LOW_CPU_FILTERS, fs)?;
     let fitted = fit::fit(&f, &db, &config)?;
-    let (lo, hi) = CHECK_BAND_HZ;
+    let (lo, hi) = checked_band(fs);
     let runs = Response::from_filters(&fitted.filters, fs);
     let err = grid_hz()
         .iter()
@@ -594,6 +614,38 @@ mod tests {
             "Test HP",
             &target.plus(&Response::from_filters(&deviation, 44_100.0)),
         )
+    }
+
+    #[test]
+    fn low_cpu_designs_at_low_sample_rates_too() {
+        // clap-validator's fuzzer runs 8 kHz: AutoEq's fixed 10 kHz shelf lies above Nyquist
+        // there, so the fit uses peaking filters only (it used to fail: "no correction").
+        let library = PresetLibrary::builtin();
+        let hp = headphone(&library);
+        let settings = DesignSettings {
+            mode: FilterMode::LowCpu,
+            target_id: DEFAULT_TARGET_ID.into(),
+            chain: ChainSettings::default(),
+        };
+        for fs in [8_000.0, 16_000.0, 20_000.0, 22_050.0] {
+            let layout = Layout::new(1, fs, 512);
+            let bank = design(&settings, Some(&hp), &default_slots(), &layout, &library)
+                .unwrap_or_else(|e| panic!("{fs} Hz: {e}"));
+            let DesignKind::Cascade(cascades) = &bank.entries[0].kind else {
+                panic!("{fs} Hz: not a cascade");
+            };
+            // The 6 dB bass shortfall is corrected: +6 dB (less the preamp) at 50 Hz relative
+            // to 1 kHz, within the fit's error.
+            let at = |hz: f64| {
+                cascades[0]
+                    .sections
+                    .iter()
+                    .map(|s| s.magnitude_db(hz, fs))
+                    .sum::<f64>()
+            };
+            let lift = at(50.0) - at(1_000.0);
+            assert!((lift - 6.0).abs() < 1.0, "{fs} Hz: bass lift {lift} dB");
+        }
     }
 
     #[test]
