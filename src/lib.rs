@@ -15,6 +15,7 @@ pub mod filter;
 pub mod fit;
 pub mod io;
 pub mod params;
+pub mod plot;
 pub mod plugin_presets;
 pub mod presets;
 pub mod render;

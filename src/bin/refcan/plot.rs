@@ -8,12 +8,10 @@ use plotters::prelude::*;
 use plotters::style::{FontStyle, register_font};
 use refcan::chain::{NamedCurve, Role};
 use refcan::curve::grid_hz;
+use refcan::plot;
 use std::path::Path;
 
 const FONT: &str = "refcan-sans";
-const LABELS_HZ: [f64; 10] = [
-    20.0, 50.0, 100.0, 200.0, 500.0, 1000.0, 2000.0, 5000.0, 10_000.0, 20_000.0,
-];
 const SIM_COLOURS: [RGBColor; 8] = [
     RGBColor(214, 39, 40),
     RGBColor(148, 103, 189),
@@ -24,14 +22,6 @@ const SIM_COLOURS: [RGBColor; 8] = [
     RGBColor(188, 189, 34),
     RGBColor(127, 127, 127),
 ];
-
-fn label(f: &f64) -> String {
-    if *f >= 1000.0 {
-        format!("{}k", f / 1000.0)
-    } else {
-        format!("{f}")
-    }
-}
 
 /// Draws `curves` into a `width`×`height` PNG at `path`.
 pub fn draw(
@@ -45,21 +35,8 @@ pub fn draw(
         .map_err(|_| "the embedded font could not be loaded".to_string())?;
     let err = |e: &dyn std::fmt::Display| format!("{}: cannot draw: {e}", path.display());
 
-    let (lo, hi) = curves
-        .iter()
-        .flat_map(|c| c.curve.values_db().iter().copied())
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
-            (lo.min(v), hi.max(v))
-        });
-    let (y_min, y_max) = if lo.is_finite() && hi.is_finite() {
-        (
-            (lo / 5.0).floor() * 5.0 - 2.0,
-            (hi / 5.0).ceil() * 5.0 + 2.0,
-        )
-    } else {
-        (-20.0, 20.0)
-    };
-    let (y_min, y_max) = (y_min.max(-60.0), y_max.min(40.0));
+    // The same axes as the editor's plot (`refcan::plot`).
+    let (y_min, y_max) = plot::db_range(curves.iter().map(|c| &c.curve));
 
     let root = BitMapBackend::new(path, (width, height)).into_drawing_area();
     root.fill(&WHITE).map_err(|e| err(&e))?;
@@ -69,9 +46,9 @@ pub fn draw(
         .x_label_area_size(40)
         .y_label_area_size(56)
         .build_cartesian_2d(
-            (20.0f64..20_000.0f64)
+            (plot::FREQUENCY_RANGE_HZ.0..plot::FREQUENCY_RANGE_HZ.1)
                 .log_scale()
-                .with_key_points(LABELS_HZ.to_vec()),
+                .with_key_points(plot::FREQUENCY_TICKS_HZ.to_vec()),
             y_min..y_max,
         )
         .map_err(|e| err(&e))?;
@@ -79,7 +56,7 @@ pub fn draw(
         .configure_mesh()
         .x_desc("Frequency (Hz)")
         .y_desc("Level (dB re 1 kHz)")
-        .x_label_formatter(&label)
+        .x_label_formatter(&|f: &f64| plot::frequency_label(*f))
         .y_label_formatter(&|v: &f64| format!("{v:.0}"))
         .label_style((FONT, 15))
         .axis_desc_style((FONT, 16))
