@@ -18,7 +18,7 @@ use common::host::{ParamChange, Plugin, clap_param_id};
 use common::isolated;
 use common::loudness::lufs;
 use common::pink::pink_noise;
-use common::signal::{Rng, max_step, noise, sine};
+use common::signal::{Rng, assert_switch_at, noise, sine};
 use std::path::Path;
 
 /// Tolerance of a played chain against `refcan curves`, dB (the workflow issue's ±0.2 dB).
@@ -238,35 +238,9 @@ fn listen_automation_lands_on_its_frame_without_a_click() {
                 };
                 let y = plugin.process(&x, &[512], &[change]).expect("process");
                 for ch in 0..2 {
-                    // The output is `from` up to the event's frame, then the raised-cosine
-                    // crossfade into `to` starting exactly there (a fade starting one frame
-                    // early or late is off by ~1e-4 here), then `to`. Equal to rounding: the
-                    // host split the block at the event.
-                    let expected = |i: usize| {
-                        let pos = i.saturating_sub(at).min(fade_len) as f64 / fade_len as f64;
-                        let w = 0.5 - 0.5 * (std::f64::consts::PI * pos).cos();
-                        let (a, b) = (f64::from(was[ch][i]), f64::from(will[ch][i]));
-                        if i < at { a } else { a + w * (b - a) }
-                    };
-                    let worst = (at - 2_000..at + fade_len + 2_000)
-                        .map(|i| (f64::from(y[ch][i]) - expected(i)).abs())
-                        .fold(0.0f64, f64::max);
-                    assert!(
-                        worst < 1e-5,
-                        "{from}→{to} ch {ch}: off the crossfade at {at} by {worst}"
-                    );
-                    let moved = (at..at + fade_len).any(|i| (y[ch][i] - was[ch][i]).abs() > 1e-3);
-                    assert!(moved, "{from}→{to} ch {ch}: the switch is not audible");
-                    // No step larger than the played sines' own (before and after the fade).
-                    let steady = max_step(&y[ch][2_000..at]).max(max_step(&y[ch][at + fade_len..]));
-                    let across = max_step(&y[ch][at - 1_000..at + fade_len]);
-                    assert!(
-                        across <= steady * 1.001,
-                        "{from}→{to} ch {ch}: step {across} across the switch vs {steady}"
-                    );
-                    figures.push(format!(
-                        "{from}→{to} ch {ch}: off the crossfade starting at its frame by \
-                         {worst:.1e}; largest step {across:.4} vs the sine's {steady:.4}"
+                    let label = format!("{from}→{to} ch {ch}");
+                    figures.push(assert_switch_at(
+                        &label, &y[ch], &was[ch], &will[ch], at, fade_len,
                     ));
                 }
             }

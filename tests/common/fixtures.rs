@@ -76,36 +76,13 @@ pub fn write_headphone(dir: &Path) -> PathBuf {
 
 /// The "reference chain L/R" columns of `refcan curves`, on the grid.
 pub fn reference_chain(dir: &Path, headphone: &Path) -> [Vec<f64>; 2] {
-    let csv = dir.join("curves.csv");
-    refcan(&[
-        "curves",
-        "--headphone",
-        headphone.to_str().expect("utf8"),
-        "--target",
-        TARGET,
-        "-o",
-        csv.to_str().expect("utf8"),
-    ]);
-    let text = std::fs::read_to_string(&csv).expect("csv");
-    let mut lines = text.lines();
-    let header: Vec<&str> = lines.next().expect("header").split(',').collect();
-    let col = |name: &str| {
-        header
-            .iter()
-            .position(|h| *h == name)
-            .unwrap_or_else(|| panic!("no column {name:?} in {header:?}"))
+    let mut columns = curves_columns(dir, headphone, &[]);
+    let mut take = |name: &str| {
+        columns
+            .remove(name)
+            .unwrap_or_else(|| panic!("no column {name:?}"))
     };
-    let (l, r) = (col("reference chain L"), col("reference chain R"));
-    let mut out = [Vec::new(), Vec::new()];
-    for line in lines {
-        let v: Vec<f64> = line
-            .split(',')
-            .map(|x| x.parse().expect("number"))
-            .collect();
-        out[0].push(v[l]);
-        out[1].push(v[r]);
-    }
-    out
+    [take("reference chain L"), take("reference chain R")]
 }
 
 /// nice-plug's CLAP state: the JSON `refcan preset` writes behind its length (u64 LE).

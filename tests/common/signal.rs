@@ -123,6 +123,46 @@ pub fn max_step(x: &[f32]) -> f64 {
         .fold(0.0, f64::max)
 }
 
+/// Checks one channel `y` of a switch at frame `at` from `was` (the output of the old choice
+/// alone) to `will` (the new one alone): `was` up to `at`, then the raised-cosine crossfade
+/// of `fade_len` frames starting exactly there, then `will`, equal to rounding (a fade one
+/// frame early or late is off by ~1e-4 on the test sines); audible; and no sample step larger
+/// than the signal's own before and after the fade. Returns the figure line for `label`.
+pub fn assert_switch_at(
+    label: &str,
+    y: &[f32],
+    was: &[f32],
+    will: &[f32],
+    at: usize,
+    fade_len: usize,
+) -> String {
+    let expected = |i: usize| {
+        let pos = i.saturating_sub(at).min(fade_len) as f64 / fade_len as f64;
+        let w = 0.5 - 0.5 * (std::f64::consts::PI * pos).cos();
+        let (a, b) = (f64::from(was[i]), f64::from(will[i]));
+        if i < at { a } else { a + w * (b - a) }
+    };
+    let worst = (at - 2_000..at + fade_len + 2_000)
+        .map(|i| (f64::from(y[i]) - expected(i)).abs())
+        .fold(0.0f64, f64::max);
+    assert!(
+        worst < 1e-5,
+        "{label}: off the crossfade at {at} by {worst}"
+    );
+    let moved = (at..at + fade_len).any(|i| (y[i] - was[i]).abs() > 1e-3);
+    assert!(moved, "{label}: the switch is not audible");
+    let steady = max_step(&y[2_000..at]).max(max_step(&y[at + fade_len..]));
+    let across = max_step(&y[at - 1_000..at + fade_len]);
+    assert!(
+        across <= steady * 1.001,
+        "{label}: step {across} across the switch vs {steady}"
+    );
+    format!(
+        "{label}: off the crossfade starting at its frame by {worst:.1e}; largest step \
+         {across:.4} vs the sine's {steady:.4}"
+    )
+}
+
 /// The first sample that a host or validator would reject: NaN, infinite or subnormal.
 pub fn first_unclean(x: &[f32]) -> Option<(usize, f32)> {
     x.iter()
