@@ -11,9 +11,11 @@ pub mod chain;
 pub mod curve;
 pub mod design;
 pub mod dsp;
+pub mod editor;
 pub mod filter;
 pub mod fit;
 pub mod io;
+pub mod meters;
 pub mod params;
 pub mod plot;
 pub mod plugin_presets;
@@ -33,7 +35,7 @@ use source::Headphone;
 use state::OfflineRender;
 use std::num::NonZeroU32;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
 /// The plugin instance: parameters, the designer thread's handle, and the audio state of the
 /// current activation.
@@ -50,14 +52,31 @@ pub struct Refcan {
     status: Arc<RenderStatus>,
 }
 
-/// What the audio thread tells the editor (and tests): lock-free flags, written on every
-/// process call.
+/// What the audio thread tells the editor (and tests): lock-free flags and meters, written on
+/// every process call, and the activation's sample rate and latency.
 #[derive(Debug, Default)]
 pub struct RenderStatus {
     offline_pass_through: AtomicBool,
+    /// Input and output peaks.
+    pub meters: meters::Meters,
+    /// The sample rate of the current activation, Hz (0 before the first).
+    sample_rate_hz: AtomicU32,
+    /// The latency reported at the current activation, samples.
+    latency_samples: AtomicU32,
 }
 
 impl RenderStatus {
+    /// The sample rate of the current activation, if the plugin was activated.
+    pub fn sample_rate_hz(&self) -> Option<f32> {
+        let fs = self.sample_rate_hz.load(Ordering::Relaxed);
+        (fs > 0).then_some(fs as f32)
+    }
+
+    /// The latency the host was told at the last activation, samples.
+    pub fn latency_samples(&self) -> u32 {
+        self.latency_samples.load(Ordering::Relaxed)
+    }
+
     /// True while the host renders offline and Refcan passes the audio through untouched
     /// (the state's `offline_render` is `bypass`), as of the last process call.
     pub fn offline_pass_through(&self) -> bool {
@@ -136,12 +155,20 @@ impl Plugin for Refcan {
 
     const SAMPLE_ACCURATE_AUTOMATION: bool = true;
 
-    type Editor = ();
+    type Editor = editor::RefcanEditor;
     type SysExMessage = ();
     type BackgroundTask = ();
 
     fn params(&self) -> Arc<dyn Params> {
         self.params.clone()
+    }
+
+    fn editor(&mut self, _async_executor: AsyncExecutor<Self>) -> Option<Self::Editor> {
+        Some(editor::RefcanEditor::new(editor::EditorShared {
+            params: self.params.clone(),
+            status: self.status.clone(),
+            library: self.library.clone(),
+        }))
     }
 
     /// Keeps what can be kept of a saved state: parameters load (but non-finite numbers,
@@ -220,6 +247,12 @@ impl Plugin for Refcan {
         };
         let latency = audio.engine().latency_samples();
         context.set_latency_samples(latency as u32);
+        self.status
+            .latency_samples
+            .store(latency as u32, Ordering::Relaxed);
+        self.status
+            .sample_rate_hz
+            .store(buffer_config.sample_rate.round() as u32, Ordering::Relaxed);
         if let Some(designer) = &self.designer {
             designer.set_layout(layout, designed);
         }
@@ -261,9 +294,12 @@ impl Plugin for Refcan {
             return ProcessStatus::Normal;
         };
         let trim = &self.params.output_gain.smoothed;
+        let meters = &self.status.meters;
+        meters.input.record(buffer.as_slice());
         audio.process(inbox, buffer.as_slice(), switches, |t| {
             trim.next_block_exact(t)
         });
+        meters.output.record(buffer.as_slice());
         if audio.engine().take_restart_request() {
             // Another engine means another latency: the host restarts the plugin and the
             // activation designs it and reports the latency (the only time CLAP allows it).

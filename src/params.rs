@@ -243,6 +243,10 @@ pub struct RefcanParams {
     #[id = "treble"]
     pub treble: FloatParam,
 
+    /// The editor window's size (logical pixels), kept with the project.
+    #[persist = "editor-size"]
+    pub editor_size: crate::editor::EditorSize,
+
     /// Non-parameter state (versioned document, see `state.rs`).
     #[persist = "refcan"]
     pub state: SharedState,
@@ -490,6 +494,7 @@ impl Default for RefcanParams {
                 2,
             ),
             treble: float_param("Treble", d.treble_db, TREBLE_RANGE_DB, " dB", 1),
+            editor_size: crate::editor::EditorSize::default(),
             state: SharedState::default(),
         }
     }

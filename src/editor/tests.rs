@@ -1,0 +1,485 @@
+//! The editor driven like a user would, without a window: `egui_kittest` finds widgets by
+//! their accessible labels, clicks, types and moves sliders; a test GUI context stands in for
+//! the host and applies parameter gestures as a host does.
+
+use super::app::{EditorApp, ImportDestination, listen_label};
+use super::widgets::PlottedCurve;
+use super::{EditorShared, apply_style};
+use crate::RenderStatus;
+use crate::chain::Role;
+use crate::curve::Response;
+use crate::filter::FilterSpec;
+use crate::params::{ListenChoice, RefcanParams};
+use crate::presets::PresetLibrary;
+use egui::accesskit::{Role as A11yRole, Toggled};
+use egui_kittest::Harness;
+use egui_kittest::kittest::{NodeT, Queryable};
+use nice_plug::context::gui::GuiContext;
+use nice_plug::prelude::*;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// A stand-in host: applies every `set` at once and records the gestures.
+#[derive(Default)]
+struct TestHost {
+    gestures: Mutex<Vec<String>>,
+}
+
+impl GuiContextInner for TestHost {
+    fn plugin_api(&self) -> PluginApi {
+        PluginApi::Clap
+    }
+    unsafe fn raw_begin_set_parameter(&self, _param: ParamPtr) {
+        self.log("begin");
+    }
+    unsafe fn raw_set_parameter_normalized(&self, param: ParamPtr, normalized: f32) {
+        // SAFETY: the pointer comes from a parameter of the `RefcanParams` the test holds.
+        unsafe {
+            param._internal_set_normalized_value(normalized);
+        }
+        self.log("set");
+    }
+    unsafe fn raw_end_set_parameter(&self, _param: ParamPtr) {
+        self.log("end");
+    }
+    fn get_state(&self) -> PluginState {
+        PluginState {
+            version: String::new(),
+            params: Default::default(),
+            fields: Default::default(),
+        }
+    }
+    fn set_state(&self, _state: PluginState) {}
+    fn request_restart(&self) {}
+}
+
+impl TestHost {
+    fn log(&self, what: &str) {
+        self.gestures
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(what.to_string());
+    }
+}
+
+struct Shell {
+    app: EditorApp,
+    gui: GuiContext,
+    host: Arc<TestHost>,
+    params: Arc<RefcanParams>,
+    status: Arc<RenderStatus>,
+}
+
+fn harness() -> Harness<'static, Shell> {
+    let params = Arc::new(RefcanParams::default());
+    let status = Arc::new(RenderStatus::default());
+    let host = Arc::new(TestHost::default());
+    let mut app = EditorApp::new(EditorShared {
+        params: params.clone(),
+        status: status.clone(),
+        library: Arc::new(PresetLibrary::builtin()),
+    });
+    app.animate = false;
+    let shell = Shell {
+        app,
+        gui: GuiContext::new(host.clone()),
+        host,
+        params,
+        status,
+    };
+    Harness::builder()
+        .with_size(egui::vec2(
+            super::DEFAULT_SIZE.0 as f32,
+            super::DEFAULT_SIZE.1 as f32,
+        ))
+        .with_context_setup(apply_style)
+        .build_ui_state(
+            |ui, s: &mut Shell| {
+                egui::CentralPanel::default().show(ui, |ui| s.app.ui(ui, &s.gui));
+            },
+            shell,
+        )
+}
+
+/// Steps the editor until the curve worker has answered the newest request and the plot
+/// shows it.
+fn settle(h: &mut Harness<'static, Shell>) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        h.step();
+        let worker = h.state().app.curve_worker();
+        if !worker.is_busy() && !h.state().app.plotted.is_empty() {
+            // One more frame draws the newest result.
+            h.step();
+            if !h.state().app.curve_worker().is_busy() {
+                return;
+            }
+        }
+        assert!(Instant::now() < deadline, "the curves never came");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}
+
+fn curve(h: &Harness<'static, Shell>, role: Role) -> PlottedCurve {
+    h.state()
+        .app
+        .plotted
+        .iter()
+        .find(|c| c.role == role)
+        .cloned()
+        .unwrap_or_else(|| panic!("no {role:?} curve plotted"))
+}
+
+/// A headphone measurement (AutoEq CSV): the default target with a bass shortfall and a
+/// presence peak.
+fn write_headphone(dir: &Path, name: &str) -> PathBuf {
+    let library = PresetLibrary::builtin();
+    let target = library
+        .target("harman_in_room_flat_2013")
+        .and_then(|t| t.curve().ok())
+        .expect("target");
+    let deviation = [
+        FilterSpec::low_shelf(100.0, 0.7, -5.0),
+        FilterSpec::peaking(4_000.0, 2.0, 4.0),
+    ];
+    let h = target.plus(&Response::from_filters(&deviation, 44_100.0));
+    let mut text = String::from("frequency,raw\n");
+    let (f, v) = h.to_points();
+    for (f, v) in f.iter().zip(v) {
+        text.push_str(&format!("{f:.3},{v:.4}\n"));
+    }
+    let path = dir.join(format!("{name}.csv"));
+    std::fs::write(&path, text).expect("write");
+    path
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("refcan-editor-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+/// Imports through the path field and the "Load as headphone" button, as a user would.
+fn load_through_path_field(h: &mut Harness<'static, Shell>, path: &Path) {
+    h.state_mut().app.path_text.clear();
+    h.step();
+    let field = h.get_by_role(A11yRole::TextInput);
+    field.focus();
+    field.type_text(&path.display().to_string());
+    h.step();
+    h.get_by_label("Load as headphone").click();
+    h.step();
+}
+
+#[test]
+fn clicking_a_slot_button_switches_listen_and_the_heard_curve() {
+    let mut h = harness();
+    settle(&mut h);
+    let reference = curve(&h, Role::Result);
+    assert_eq!(reference.name, "heard (reference)");
+    let slots = h.state().params.state.slots();
+    let label = listen_label(2, Some(slots[1].name()));
+    h.get_by_label(&label).click();
+    h.step();
+    assert_eq!(h.state().params.listen.value(), ListenChoice::Slot2);
+    let gestures = h.state().host.gestures.lock().expect("log").clone();
+    assert_eq!(gestures, ["begin", "set", "end"], "one host gesture");
+    settle(&mut h);
+    let heard = curve(&h, Role::Result);
+    assert_eq!(heard.name, format!("heard through {}", slots[1].name()));
+    // What is drawn moved by the slot's ΔS (from the chain computed independently here).
+    let params = &h.state().params;
+    let chain = crate::design::chain_curves(
+        &params.design_settings(),
+        None,
+        &crate::design::slot_sources(&slots),
+        &PresetLibrary::builtin(),
+    )
+    .expect("chain");
+    let mut largest: f64 = 0.0;
+    for f in [50.0, 200.0, 1_000.0, 3_000.0, 8_000.0, 15_000.0] {
+        let drawn = heard.db_at(f).expect("point") - reference.db_at(f).expect("point");
+        let x = heard.points.iter().map(|p| p[0]).min_by(|a, b| {
+            (a - f64::log10(f))
+                .abs()
+                .total_cmp(&(b - f64::log10(f)).abs())
+        });
+        let at = 10f64.powf(x.expect("x"));
+        let expected = chain.slots[1].delta.gain_at(at);
+        assert!(
+            (drawn - expected).abs() < 0.01,
+            "{f} Hz: drawn {drawn:.3} dB, slot ΔS {expected:.3} dB"
+        );
+        largest = largest.max(expected.abs());
+    }
+    assert!(
+        largest > 1.0,
+        "slot 2 must differ from the reference to prove anything"
+    );
+}
+
+#[test]
+fn automating_listen_redraws_the_plot_and_lights_the_button() {
+    let mut h = harness();
+    settle(&mut h);
+    let slots = h.state().params.state.slots();
+    // The host automates `listen` (no editor involved).
+    let ptr = h.state().params.listen.as_ptr();
+    let normalized = h
+        .state()
+        .params
+        .listen
+        .preview_normalized(ListenChoice::Slot5);
+    // SAFETY: the pointer is to a parameter the harness holds.
+    unsafe {
+        ptr._internal_set_normalized_value(normalized);
+    }
+    settle(&mut h);
+    assert_eq!(
+        curve(&h, Role::Result).name,
+        format!("heard through {}", slots[4].name())
+    );
+    let label = listen_label(5, Some(slots[4].name()));
+    let button = h.get_by_label(&label);
+    assert_eq!(button.accesskit_node().toggled(), Some(Toggled::True));
+    let reference = h.get_by_label("Reference");
+    assert_eq!(reference.accesskit_node().toggled(), Some(Toggled::False));
+    assert_eq!(
+        h.state().app.slot_edit,
+        4,
+        "the slot row follows the listened slot"
+    );
+}
+
+#[test]
+fn moving_the_tilt_knob_changes_the_plotted_target() {
+    let mut h = harness();
+    settle(&mut h);
+    let before = curve(&h, Role::Target);
+    h.get_by_role_and_label(A11yRole::Slider, "Tilt")
+        .set_value_accesskit(-0.5);
+    h.step();
+    assert_eq!(h.state().params.tilt.value(), -0.5);
+    settle(&mut h);
+    let after = curve(&h, Role::Target);
+    let slope = |c: &PlottedCurve| c.db_at(20.0).expect("20 Hz") - c.db_at(20_000.0).expect("20k");
+    let change = slope(&after) - slope(&before);
+    // −0.5 dB/oct over the ten octaves 20 Hz – 20 kHz.
+    assert!(
+        (change - 5.0).abs() < 0.25,
+        "tilt moved the plotted target by {change} dB"
+    );
+    let gestures = h.state().host.gestures.lock().expect("log").clone();
+    assert_eq!(gestures, ["begin", "set", "end"]);
+}
+
+#[test]
+fn a_good_import_corrects_and_a_bad_one_shows_why_and_keeps_the_profile() {
+    let dir = temp_dir("import");
+    let good = write_headphone(&dir, "Studio Cans");
+    let mut h = harness();
+    settle(&mut h);
+    assert!(
+        !h.state()
+            .app
+            .plotted
+            .iter()
+            .any(|c| c.role == Role::Measurement),
+        "no headphone yet"
+    );
+    load_through_path_field(&mut h, &good);
+    let installed = h.state().params.state.headphone().expect("imported");
+    assert_eq!(installed.name, "Studio Cans");
+    settle(&mut h);
+    let measurement = curve(&h, Role::Measurement);
+    let target = curve(&h, Role::Target);
+    let correction = curve(&h, Role::Correction);
+    // The correction undoes the fixture's 4 dB presence peak over the target.
+    let rise = |c: &PlottedCurve| c.db_at(4_000.0).expect("4k") - c.db_at(1_000.0).expect("1k");
+    let peak = rise(&measurement) - rise(&target);
+    let fix = rise(&correction);
+    assert!(peak > 3.0, "the fixture's peak is drawn: {peak:.2} dB");
+    assert!(
+        (peak + fix).abs() < 0.6,
+        "peak {peak:.2} dB, correction {fix:.2} dB"
+    );
+    h.get_by_label_contains("Corrected for Studio Cans");
+
+    let bad = dir.join("broken.csv");
+    std::fs::write(&bad, "frequency,raw\n20,0\n100,zero\n1000,1\n").expect("write");
+    let generation = h.state().params.state.generation();
+    load_through_path_field(&mut h, &bad);
+    let error = h.get_by_label_contains("Not imported");
+    let node = error.accesskit_node();
+    let text = node.label().or_else(|| node.value()).unwrap_or_default();
+    assert!(
+        text.contains("broken.csv:3:"),
+        "names the file and line: {text}"
+    );
+    assert!(
+        text.contains("expected a number"),
+        "says what was expected: {text}"
+    );
+    assert_eq!(
+        h.state().params.state.generation(),
+        generation,
+        "state untouched"
+    );
+    assert_eq!(
+        h.state().params.state.headphone().expect("kept").name,
+        "Studio Cans"
+    );
+
+    let missing = dir.join("no such file.csv");
+    load_through_path_field(&mut h, &missing);
+    h.get_by_label_contains("no such file.csv");
+    assert_eq!(h.state().params.state.generation(), generation);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_slot_takes_a_simulation_from_the_menu_or_a_headphone_file() {
+    let dir = temp_dir("slot");
+    let other = write_headphone(&dir, "Friend's Cans");
+    let mut h = harness();
+    settle(&mut h);
+    let library = PresetLibrary::builtin();
+    let slots = h.state().params.state.slots();
+    // Pick, for slot 1, a simulation it does not hold yet.
+    let pick = library
+        .simulations
+        .iter()
+        .find(|s| slots.iter().all(|c| c.name() != s.name))
+        .or_else(|| {
+            library
+                .simulations
+                .iter()
+                .find(|s| s.name != slots[0].name())
+        })
+        .expect("another simulation");
+    h.get_by_role_and_label(A11yRole::ComboBox, "holds").click();
+    h.step();
+    h.step();
+    let entry = if pick.category.is_empty() {
+        pick.name.clone()
+    } else {
+        format!("{} ({})", pick.name, pick.category)
+    };
+    h.get_by_label(&entry).click();
+    h.step();
+    assert_eq!(h.state().params.state.slots()[0].name(), pick.name);
+    h.step();
+    h.get_by_label(&listen_label(1, Some(&pick.name)));
+
+    // Slot 3 through the path field.
+    h.state_mut().app.slot_edit = 2;
+    h.state_mut().app.path_text = other.display().to_string();
+    h.step();
+    h.get_by_label("Load into slot 3").click();
+    h.step();
+    assert_eq!(h.state().params.state.slots()[2].name(), "Friend's Cans");
+    h.step();
+    h.get_by_label(&listen_label(3, Some("Friend's Cans")));
+    // The same import from code (the file dialog's path) goes the same way.
+    h.state_mut().app.import(&other, ImportDestination::Slot(7));
+    assert_eq!(h.state().params.state.slots()[7].name(), "Friend's Cans");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn banners_say_why_when_rendering_offline_or_a_state_was_refused() {
+    let mut h = harness();
+    settle(&mut h);
+    assert!(h.query_by_label_contains("Offline render").is_none());
+    h.state()
+        .status
+        .offline_pass_through
+        .store(true, Ordering::Relaxed);
+    h.step();
+    h.get_by_label_contains("Offline render: Refcan passes the audio through");
+    let refused = serde_json::json!({"format_version": 99, "slots": "not a list"});
+    assert!(h.state().params.state.load(refused).is_err());
+    h.step();
+    h.get_by_label_contains("The saved state was refused in part");
+}
+
+#[test]
+fn meters_light_the_clip_lamp_and_a_click_clears_it() {
+    let mut h = harness();
+    h.step();
+    let mut l = vec![0.5f32, 1.2];
+    let mut r = vec![0.1f32];
+    h.state().status.meters.output.record(&[&mut l, &mut r]);
+    assert!(h.state().status.meters.output.clipped());
+    h.step();
+    let lamps = h.get_all_by_label("CLIP").collect::<Vec<_>>();
+    assert_eq!(lamps.len(), 2, "one lamp per meter");
+    lamps[1].click();
+    h.step();
+    assert!(!h.state().status.meters.output.clipped());
+}
+
+#[test]
+fn the_latency_readout_follows_the_engine_and_the_activation() {
+    let mut h = harness();
+    h.step();
+    h.get_by_label("Latency: none");
+    h.state()
+        .status
+        .sample_rate_hz
+        .store(48_000, Ordering::Relaxed);
+    let ptr = h.state().params.filter_mode.as_ptr();
+    let lp = h
+        .state()
+        .params
+        .filter_mode
+        .preview_normalized(crate::params::FilterModeChoice::LinearPhase);
+    // SAFETY: the pointer is to a parameter the harness holds.
+    unsafe {
+        ptr._internal_set_normalized_value(lp);
+    }
+    h.step();
+    h.get_by_label("Latency: 8191 samples (170.6 ms) after the host restarts the plugin");
+    h.state()
+        .status
+        .latency_samples
+        .store(8191, Ordering::Relaxed);
+    h.step();
+    h.get_by_label("Latency: 8191 samples (170.6 ms)");
+}
+
+#[test]
+fn the_editor_size_is_kept_in_the_state() {
+    let params = RefcanParams::default();
+    let fields = params.serialize_fields();
+    let saved = fields.get("editor-size").expect("saved");
+    assert_eq!(saved, r#"{"width":1180,"height":720}"#);
+    let mut restored = fields.clone();
+    restored.insert(
+        "editor-size".into(),
+        r#"{"width":1500,"height":900}"#.into(),
+    );
+    params.deserialize_fields(&restored);
+    assert_eq!(
+        params.editor_size.get(),
+        super::SavedSize {
+            width: 1500,
+            height: 900
+        }
+    );
+    restored.insert(
+        "editor-size".into(),
+        r#"{"width":10,"height":99999}"#.into(),
+    );
+    params.deserialize_fields(&restored);
+    assert_eq!(
+        params.editor_size.get(),
+        super::SavedSize {
+            width: super::MIN_SIZE.0,
+            height: super::MAX_SIZE.1
+        },
+        "clamped"
+    );
+}
