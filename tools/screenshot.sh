@@ -4,7 +4,7 @@
 #
 #   bash tools/screenshot.sh [OUT.png] [-- extra standalone options]
 #
-# Needs: xvfb, imagemagick (import), libasound2-dev and libjack-jackd2-dev to build the
+# Needs: xvfb, imagemagick (import), xdotool, x11-utils (xwininfo), libasound2-dev and libjack-jackd2-dev to build the
 # standalone, and the GL runtime (libgl1-mesa-dri, libegl1). On Debian/Ubuntu as root the
 # script installs what is missing. REFCAN_SCREENSHOT_STATE=FILE loads a plugin state
 # (e.g. from `refcan preset`) before the window opens.
@@ -17,6 +17,8 @@ shift || true
 need=()
 command -v Xvfb >/dev/null || need+=(xvfb)
 command -v import >/dev/null || need+=(imagemagick)
+command -v xdotool >/dev/null || need+=(xdotool)
+command -v xwininfo >/dev/null || need+=(x11-utils)
 dpkg -s libjack-jackd2-dev >/dev/null 2>&1 || need+=(libjack-jackd2-dev)
 dpkg -s libasound2-dev >/dev/null 2>&1 || need+=(libasound2-dev)
 dpkg -s libgl1-mesa-dri >/dev/null 2>&1 || need+=(libgl1-mesa-dri libegl1 libx11-xcb1 libxkbcommon-x11-0)

@@ -19,6 +19,7 @@ use nice_plug::context::gui::GuiContext;
 use nice_plug::editor::dpi::{LogicalSize, NativeSize, Size};
 use nice_plug::editor::{Editor, ParentWindowHandle, ResizeHint, SpawnedEditor};
 use nice_plug::params::persist::PersistentField;
+use nice_plug_egui::resizable_window::ResizableWindow;
 use nice_plug_egui::{
     EguiEditorHandle, EguiEditorState, EguiNiceSettings, NiceEguiApp, RepaintNotifier,
     create_egui_editor,
@@ -218,7 +219,11 @@ impl NiceEguiApp for PluginApp {
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut nice_plug_egui::Frame) {
         if let (Some(app), Some(gui)) = (self.app.as_mut(), self.gui.as_ref()) {
-            egui::CentralPanel::default().show(ui, |ui| app.ui(ui, gui));
+            // A drag corner for hosts without their own resize handle.
+            ResizableWindow::new("refcan")
+                .min_size(egui::vec2(MIN_SIZE.0 as f32, MIN_SIZE.1 as f32))
+                .max_size(egui::vec2(MAX_SIZE.0 as f32, MAX_SIZE.1 as f32))
+                .show(ui, |ui| app.ui(ui, gui));
         }
     }
 
