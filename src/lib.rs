@@ -354,9 +354,21 @@ mod tests {
     use state::RefcanState;
 
     /// A process context that reports a fixed process mode and ignores everything else.
-    struct ModeContext {
-        mode: ProcessMode,
-        transport: Transport,
+    pub(crate) struct ModeContext {
+        pub(crate) mode: ProcessMode,
+        pub(crate) transport: Transport,
+    }
+
+    /// An activation context that accepts everything (in-process tests of the plugin).
+    pub(crate) struct NullActivate;
+
+    impl ActivateContext<Refcan> for NullActivate {
+        fn plugin_api(&self) -> PluginApi {
+            PluginApi::Clap
+        }
+        fn execute(&self, _task: ()) {}
+        fn set_latency_samples(&self, _samples: u32) {}
+        fn set_current_voice_capacity(&self, _capacity: u32) {}
     }
 
     impl ProcessContext<Refcan> for ModeContext {

@@ -27,6 +27,32 @@ pub enum ImportDestination {
     Slot(usize),
 }
 
+/// How a file dialog ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DialogOutcome {
+    /// The user picked this file.
+    Picked(PathBuf),
+    /// The user closed the dialog.
+    Cancelled,
+    /// No dialog could open (no portal on this desktop, or the thread failed).
+    Unavailable,
+}
+
+impl DialogOutcome {
+    /// A dialog that returns nothing faster than a person can press Cancel never opened:
+    /// rfd reports both the same way.
+    pub const FASTEST_CANCEL: Duration = Duration::from_millis(250);
+
+    /// Reads rfd's answer and how long the dialog was up.
+    pub fn from_pick(picked: Option<PathBuf>, open_for: Duration) -> Self {
+        match picked {
+            Some(path) => Self::Picked(path),
+            None if open_for < Self::FASTEST_CANCEL => Self::Unavailable,
+            None => Self::Cancelled,
+        }
+    }
+}
+
 /// A line of feedback under the import controls.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Message {
@@ -61,7 +87,7 @@ pub struct EditorApp {
     pub path_text: String,
     /// The last import's outcome.
     pub message: Option<Message>,
-    dialog: Option<(mpsc::Receiver<Option<PathBuf>>, ImportDestination)>,
+    dialog: Option<(mpsc::Receiver<DialogOutcome>, ImportDestination)>,
     /// The slot the assignment row edits (0-based).
     pub slot_edit: usize,
     ballistics: [[Ballistics; 2]; 2],
@@ -490,12 +516,13 @@ impl EditorApp {
         let spawned = std::thread::Builder::new()
             .name("refcan-file-dialog".into())
             .spawn(move || {
+                let opened = Instant::now();
                 let picked = rfd::FileDialog::new()
                     .set_title("Import a headphone measurement")
                     .add_filter("Measurements and EQ", &["csv", "txt", "json", "frd"])
                     .add_filter("All files", &["*"])
                     .pick_file();
-                let _ = tx.send(picked);
+                let _ = tx.send(DialogOutcome::from_pick(picked, opened.elapsed()));
             });
         match spawned {
             Ok(_) => self.dialog = Some((rx, destination)),
@@ -513,18 +540,22 @@ impl EditorApp {
             return;
         };
         let destination = *destination;
-        match rx.try_recv() {
-            Ok(Some(path)) => {
-                self.dialog = None;
+        let outcome = match rx.try_recv() {
+            Ok(outcome) => outcome,
+            Err(mpsc::TryRecvError::Empty) => return,
+            Err(mpsc::TryRecvError::Disconnected) => DialogOutcome::Unavailable,
+        };
+        self.dialog = None;
+        match outcome {
+            DialogOutcome::Picked(path) => {
                 self.path_text = path.display().to_string();
                 self.import(&path, destination);
             }
-            Ok(None) => self.dialog = None,
-            Err(mpsc::TryRecvError::Empty) => {}
-            Err(mpsc::TryRecvError::Disconnected) => {
-                self.dialog = None;
+            DialogOutcome::Cancelled => {}
+            DialogOutcome::Unavailable => {
                 self.message = Some(Message {
-                    text: "The file dialog could not open: type the path in the field instead."
+                    text: "No file dialog could open here (no desktop portal?): type the \
+                           path in the field and press Load."
                         .into(),
                     error: true,
                 });

@@ -73,14 +73,18 @@ struct Shell {
 }
 
 fn harness() -> Harness<'static, Shell> {
-    let params = Arc::new(RefcanParams::default());
-    let status = Arc::new(RenderStatus::default());
-    let host = Arc::new(TestHost::default());
-    let mut app = EditorApp::new(EditorShared {
-        params: params.clone(),
-        status: status.clone(),
+    harness_for(EditorShared {
+        params: Arc::new(RefcanParams::default()),
+        status: Arc::new(RenderStatus::default()),
         library: Arc::new(PresetLibrary::builtin()),
-    });
+    })
+}
+
+fn harness_for(shared: EditorShared) -> Harness<'static, Shell> {
+    let params = shared.params.clone();
+    let status = shared.status.clone();
+    let host = Arc::new(TestHost::default());
+    let mut app = EditorApp::new(shared);
     app.animate = false;
     let shell = Shell {
         app,
@@ -481,5 +485,127 @@ fn the_editor_size_is_kept_in_the_state() {
             height: super::MAX_SIZE.1
         },
         "clamped"
+    );
+}
+
+/// Runs `seconds` of a `freq_hz` sine (both channels, 0.25 peak) through the plugin's own
+/// `process()` in 512-frame blocks; returns the RMS level of the last 0.2 s, dBFS.
+fn sine_level_db(plugin: &mut crate::Refcan, freq_hz: f64, seconds: f64) -> f64 {
+    let fs = 48_000.0;
+    let frames = (seconds * fs) as usize;
+    let mut left: Vec<f32> = (0..frames)
+        .map(|n| (0.25 * (std::f64::consts::TAU * freq_hz * n as f64 / fs).sin()) as f32)
+        .collect();
+    let mut right = left.clone();
+    let mut context = crate::tests::ModeContext {
+        mode: ProcessMode::Realtime,
+        transport: Transport::new(fs as f32),
+    };
+    for (l, r) in left.chunks_mut(512).zip(right.chunks_mut(512)) {
+        let len = l.len();
+        let mut buffer = Buffer::default();
+        // SAFETY: both slices live until `process` returns and have `len` samples.
+        unsafe {
+            buffer.set_slices(len, |slices| {
+                slices.clear();
+                slices.push(l);
+                slices.push(r);
+            });
+        }
+        let mut aux = AuxiliaryBuffers {
+            inputs: &mut [],
+            outputs: &mut [],
+        };
+        plugin.process(&mut buffer, &mut aux, &mut context);
+    }
+    let tail = &left[frames - (0.2 * fs) as usize..];
+    let power = tail.iter().map(|x| f64::from(*x).powi(2)).sum::<f64>() / tail.len() as f64;
+    10.0 * power.log10()
+}
+
+#[test]
+fn a_click_on_a_slot_button_changes_what_the_plugin_plays() {
+    let mut plugin = crate::Refcan::default();
+    let layout = AudioIOLayout {
+        main_input_channels: NonZeroU32::new(2),
+        main_output_channels: NonZeroU32::new(2),
+        ..AudioIOLayout::const_default()
+    };
+    let config = BufferConfig {
+        sample_rate: 48_000.0,
+        min_buffer_size: None,
+        max_buffer_size: 512,
+        process_mode: ProcessMode::Realtime,
+    };
+    assert!(plugin.activate(&layout, &config, &mut crate::tests::NullActivate));
+    let mut h = harness_for(EditorShared {
+        params: plugin.params.clone(),
+        status: plugin.status(),
+        library: plugin.library.clone(),
+    });
+    settle(&mut h);
+    let before_100 = sine_level_db(&mut plugin, 100.0, 0.5);
+    let before_2k = sine_level_db(&mut plugin, 2_000.0, 0.5);
+    let slots = plugin.params.state.slots();
+    h.get_by_label(&listen_label(5, Some(slots[4].name())))
+        .click();
+    h.step();
+    assert_eq!(plugin.params.listen.value(), ListenChoice::Slot5);
+    let after_100 = sine_level_db(&mut plugin, 100.0, 0.5);
+    let after_2k = sine_level_db(&mut plugin, 2_000.0, 0.5);
+    // What the chain says slot 5 does to each tone, relative to the reference.
+    let chain = crate::design::chain_curves(
+        &plugin.params.design_settings(),
+        None,
+        &crate::design::slot_sources(&slots),
+        &PresetLibrary::builtin(),
+    )
+    .expect("chain");
+    let played = |listen, f: f64| {
+        chain
+            .chain(listen)
+            .channel(crate::curve::Channel::Left)
+            .gain_at(f)
+    };
+    use crate::chain::Listen;
+    for (f, before, after) in [
+        (100.0, before_100, after_100),
+        (2_000.0, before_2k, after_2k),
+    ] {
+        let expected = played(Listen::Slot(4), f) - played(Listen::Reference, f);
+        let heard = after - before;
+        eprintln!("{f} Hz: output moved {heard:.3} dB, chain {expected:.3} dB");
+        assert!(
+            (heard - expected).abs() < 0.05,
+            "{f} Hz: the plugin's output moved {heard:.2} dB, the slot's chain {expected:.2} dB"
+        );
+    }
+    assert!(
+        after_100 - before_100 < -10.0,
+        "the phone speaker must cut 100 Hz for this to prove anything"
+    );
+    // The plot shows the same slot.
+    settle(&mut h);
+    assert_eq!(
+        curve(&h, Role::Result).name,
+        format!("heard through {}", slots[4].name())
+    );
+}
+
+#[test]
+fn a_dialog_that_cannot_open_is_told_apart_from_a_cancel() {
+    use super::app::DialogOutcome;
+    let p = PathBuf::from("/tmp/x.csv");
+    assert_eq!(
+        DialogOutcome::from_pick(Some(p.clone()), Duration::from_millis(1)),
+        DialogOutcome::Picked(p)
+    );
+    assert_eq!(
+        DialogOutcome::from_pick(None, Duration::from_millis(20)),
+        DialogOutcome::Unavailable
+    );
+    assert_eq!(
+        DialogOutcome::from_pick(None, Duration::from_secs(3)),
+        DialogOutcome::Cancelled
     );
 }
