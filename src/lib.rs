@@ -316,6 +316,7 @@ impl Refcan {
             bypass: self.params.bypass.value() || self.offline_bypass(),
             mono: self.params.mono.value(),
             listen: self.params.listen.value().index(),
+            crossfeed: self.params.crossfeed.value().index(),
         }
     }
 }

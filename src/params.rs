@@ -65,6 +65,49 @@ impl TargetChoice {
     }
 }
 
+/// The `crossfeed` parameter: off, or a strength after one of Bauer's bs2b presets
+/// ([`crate::dsp::crossfeed::PRESETS`], in this order).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+pub enum CrossfeedChoice {
+    /// No crossfeed (the default).
+    #[id = "off"]
+    #[name = "Off"]
+    Off,
+    /// bs2b's Jan Meier preset: 650 Hz, 9.5 dB.
+    #[id = "meier"]
+    #[name = "Light (Meier)"]
+    Light,
+    /// bs2b's Chu Moy preset: 700 Hz, 6 dB.
+    #[id = "chu_moy"]
+    #[name = "Medium (Chu Moy)"]
+    Medium,
+    /// bs2b's default preset: 700 Hz, 4.5 dB.
+    #[id = "bs2b_default"]
+    #[name = "Strong (bs2b)"]
+    Strong,
+}
+
+impl CrossfeedChoice {
+    /// 0 = off, k = `PRESETS[k − 1]`.
+    pub fn index(self) -> usize {
+        self.to_index()
+    }
+
+    /// The stable id.
+    pub fn id(self) -> &'static str {
+        Self::ids()
+            .and_then(|ids| ids.get(self.index()).copied())
+            .unwrap_or("off")
+    }
+
+    /// The choice whose id is `id`.
+    pub fn from_id(id: &str) -> Option<Self> {
+        Self::ids()
+            .and_then(|ids| ids.iter().position(|i| *i == id))
+            .map(Self::from_index)
+    }
+}
+
 /// The `listen` parameter: what is heard. One automation lane switches between the reference
 /// and the eight translation-check slots.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
@@ -247,6 +290,10 @@ pub struct RefcanParams {
     #[persist = "editor-size"]
     pub editor_size: crate::editor::EditorSize,
 
+    /// Crossfeed strength (after the correction, before the simulation; level of mono kept).
+    #[id = "crossfeed"]
+    pub crossfeed: EnumParam<CrossfeedChoice>,
+
     /// Non-parameter state (versioned document, see `state.rs`).
     #[persist = "refcan"]
     pub state: SharedState,
@@ -282,6 +329,8 @@ pub struct ParamValues {
     pub tilt_db_per_oct: f32,
     /// `treble`, dB.
     pub treble_db: f32,
+    /// `crossfeed`.
+    pub crossfeed: CrossfeedChoice,
 }
 
 impl Default for ParamValues {
@@ -300,6 +349,7 @@ impl Default for ParamValues {
             pinna_gain_percent: 100.0,
             tilt_db_per_oct: 0.0,
             treble_db: 0.0,
+            crossfeed: CrossfeedChoice::Off,
         }
     }
 }
@@ -325,6 +375,7 @@ impl ParamValues {
             ("pinna_gain", ParamValue::F32(self.pinna_gain_percent)),
             ("tilt", ParamValue::F32(self.tilt_db_per_oct)),
             ("treble", ParamValue::F32(self.treble_db)),
+            ("crossfeed", ParamValue::String(self.crossfeed.id().into())),
         ]
         .into_iter()
         .map(|(id, v)| (id.to_string(), v))
@@ -385,6 +436,7 @@ impl ParamValues {
                 "filter_mode" => {
                     v.filter_mode = FilterModeChoice::from_id(text()?).ok_or_else(bad)?
                 }
+                "crossfeed" => v.crossfeed = CrossfeedChoice::from_id(text()?).ok_or_else(bad)?,
                 _ => {}
             }
         }
@@ -494,6 +546,7 @@ impl Default for RefcanParams {
                 2,
             ),
             treble: float_param("Treble", d.treble_db, TREBLE_RANGE_DB, " dB", 1),
+            crossfeed: EnumParam::new("Crossfeed", d.crossfeed),
             editor_size: crate::editor::EditorSize::default(),
             state: SharedState::default(),
         }
@@ -517,6 +570,7 @@ impl RefcanParams {
             pinna_gain_percent: self.pinna_gain.value(),
             tilt_db_per_oct: self.tilt.value(),
             treble_db: self.treble.value(),
+            crossfeed: self.crossfeed.value(),
         }
     }
 

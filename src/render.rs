@@ -70,6 +70,7 @@ pub fn render(
         bypass: values.bypass,
         mono: values.mono,
         listen: listen.index(),
+        crossfeed: values.crossfeed.index(),
     };
     processor.reset(switches);
     let (_outbox, mut inbox) = handover();

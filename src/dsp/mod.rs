@@ -2,6 +2,7 @@
 
 pub mod cascade;
 pub mod convolver;
+pub mod crossfeed;
 pub mod delay;
 pub mod denormals;
 pub mod engine;

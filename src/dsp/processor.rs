@@ -1,8 +1,9 @@
 //! The whole audio path of one plugin instance, free of plugin types, so the plugin and the
 //! CLI's `refcan render` run exactly the same code: a dry copy delayed by the latency (for the
-//! bypass), input hygiene and the mono check, the [`Engine`], then the trim and the bypass
-//! crossfade.
+//! bypass), input hygiene and the mono check, the [`Engine`], crossfeed, then the trim and the
+//! bypass crossfade.
 
+use super::crossfeed::Crossfeed;
 use super::delay::DelayLine;
 use super::engine::Engine;
 use super::input::InputStage;
@@ -15,6 +16,7 @@ use crate::design::designer::Inbox;
 pub struct Processor {
     engine: Engine,
     input: InputStage,
+    crossfeed: Crossfeed,
     output: OutputStage,
     /// The input before the chain, delayed by the engine's latency for the bypass path.
     dry: Vec<DelayLine>,
@@ -32,6 +34,8 @@ pub struct Switches {
     pub mono: bool,
     /// What is heard: 0 = reference, k = slot k.
     pub listen: usize,
+    /// Crossfeed: 0 = off, k = `crossfeed::PRESETS[k − 1]`.
+    pub crossfeed: usize,
 }
 
 impl Processor {
@@ -44,6 +48,7 @@ impl Processor {
         Self {
             engine: Engine::new(layout, channels),
             input: InputStage::new(sample_rate),
+            crossfeed: Crossfeed::new(layout.sample_rate_hz),
             output: OutputStage::new(sample_rate),
             dry: (0..channels)
                 .map(|_| DelayLine::new(dry_capacity))
@@ -63,6 +68,7 @@ impl Processor {
     pub fn reset(&mut self, switches: Switches) {
         self.engine.reset();
         self.input.reset(switches.mono);
+        self.crossfeed.reset(switches.crossfeed);
         self.output.reset(switches.bypass);
         for d in &mut self.dry {
             d.reset();
@@ -113,6 +119,9 @@ impl Processor {
         }
         self.input.process(chunk, switches.mono);
         self.engine.process(inbox, chunk);
+        // After the correction and the slot's ΔS, which are the same for both ears, so this
+        // is the crossfeed between correction and simulation of the chain (all are linear).
+        self.crossfeed.process(chunk, switches.crossfeed);
         let trim = &self.trim_db[..len];
         match (chunk, &self.dry_buf[..]) {
             ([l, r], [dl, dr]) => self.output.process(

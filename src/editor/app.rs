@@ -8,7 +8,7 @@ use crate::chain::Listen;
 use crate::design::{FilterMode, Layout};
 use crate::io::ImportOptions;
 use crate::meters::Ballistics;
-use crate::params::{FilterModeChoice, ListenChoice, TargetChoice};
+use crate::params::{CrossfeedChoice, FilterModeChoice, ListenChoice, TargetChoice};
 use crate::source::Headphone;
 use crate::state::{OfflineRender, SlotContent};
 use egui::{Color32, RichText, Ui};
@@ -405,6 +405,26 @@ impl EditorApp {
                 widgets::param_slider(ui, gui, &params.amount, "Amount");
             });
 
+        ui.add_space(8.0);
+        egui::ComboBox::new("crossfeed", "Crossfeed")
+            .width(200.0)
+            .selected_text(enum_name(&params.crossfeed))
+            .show_ui(ui, |ui| {
+                for (i, name) in CrossfeedChoice::variants().iter().enumerate() {
+                    let choice = CrossfeedChoice::from_index(i);
+                    if ui
+                        .selectable_label(params.crossfeed.value() == choice, *name)
+                        .clicked()
+                    {
+                        set_param(gui, &params.crossfeed, choice);
+                    }
+                }
+            })
+            .response
+            .on_hover_text(
+                "A speaker-like image: each ear hears the other channel low-passed (after \
+                 Bauer's bs2b). Mono stays untouched.",
+            );
         ui.add_space(8.0);
         egui::ComboBox::new("filter_mode", "Engine")
             .width(200.0)

@@ -609,3 +609,21 @@ fn a_dialog_that_cannot_open_is_told_apart_from_a_cancel() {
         DialogOutcome::Cancelled
     );
 }
+
+#[test]
+fn the_crossfeed_menu_sets_the_parameter() {
+    let mut h = harness();
+    h.step();
+    h.get_by_role_and_label(A11yRole::ComboBox, "Crossfeed")
+        .click();
+    h.step();
+    h.step();
+    h.get_by_label("Strong (bs2b)").click();
+    h.step();
+    assert_eq!(
+        h.state().params.crossfeed.value(),
+        crate::params::CrossfeedChoice::Strong
+    );
+    let gestures = h.state().host.gestures.lock().expect("log").clone();
+    assert_eq!(gestures, ["begin", "set", "end"]);
+}

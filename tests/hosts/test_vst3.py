@@ -561,6 +561,81 @@ def test_offline_render():
                 check(diff > -30.0, f"{mode}, offline_render = process: the correction is rendered ({diff:+.1f} dB RMS difference re input)")
 
 
+# bs2b's presets (bs2b.h): (id, cut-off Hz, feed level dB), in the order of the crossfeed
+# parameter's strengths 1–3.
+BS2B_PRESETS = [("meier", 650.0, 9.5), ("chu_moy", 700.0, 6.0), ("bs2b_default", 700.0, 4.5)]
+
+
+def bs2b_ild_db(fcut, feed, f, rate):
+    """bs2b's interaural level difference for a hard-panned source at f, from the formulas of
+    bs2b.c init(): the direct path's high boost over the cross path's G_lo-scaled low-pass."""
+    gb_lo = feed * -5.0 / 6.0 - 3.0
+    gb_hi = feed / 6.0 - 3.0
+    g_lo = 10 ** (gb_lo / 20.0)
+    g_hi = 1.0 - 10 ** (gb_hi / 20.0)
+    fc_hi = fcut * 2.0 ** ((gb_lo - 20.0 * math.log10(g_hi)) / 12.0)
+    z1 = np.exp(-1j * 2 * math.pi * f / rate)
+    x_lo = math.exp(-2 * math.pi * fcut / rate)
+    cross = abs(g_lo * (1 - x_lo) / (1 - x_lo * z1))
+    x_hi = math.exp(-2 * math.pi * fc_hi / rate)
+    direct = abs((1 - g_hi * (1 - x_hi) - x_hi * z1) / (1 - x_hi * z1))
+    return 20 * math.log10(direct / cross)
+
+
+def set_crossfeed(p, k):
+    """crossfeed = Off (0) or strength k (1–3), through the normalised value."""
+    p.parameters["crossfeed"].raw_value = k / 3.0
+
+
+def test_crossfeed():
+    print("crossfeed")
+    rate = 48000
+    p = load()
+    check(p.parameters["crossfeed"].string_value == "Off", "crossfeed defaults to Off")
+    x = np.zeros((2, rate), dtype=np.float32)
+    x[0, 1000] = 1.0
+    freqs = [40.0, 100.0, 700.0, 4000.0, 8000.0]
+    rows = []
+    for k, (name, fcut, feed) in enumerate(BS2B_PRESETS, start=1):
+        set_crossfeed(p, k)
+        y = p.process(x, rate, buffer_size=512, reset=True)
+        check(p.reported_latency_samples == 0 and int(np.argmax(np.abs(y[0]))) == 1000,
+              f"{name}: no latency, the direct sound stays at its sample")
+        ild = magnitude_db(y[0, 1000:], rate, freqs) - magnitude_db(y[1, 1000:], rate, freqs)
+        expected = [bs2b_ild_db(fcut, feed, f, rate) for f in freqs]
+        worst_edges = max(abs(a - b) for f, a, b in zip(freqs, ild, expected) if f <= 100 or f >= 4000)
+        worst_mid = max(abs(a - b) for a, b in zip(ild, expected))
+        check(worst_edges <= 0.1 and worst_mid <= 0.4,
+              f"{name}: ILD within {worst_edges:.3f} dB of bs2b at 40/100 Hz and 4/8 kHz, {worst_mid:.3f} dB anywhere")
+        rows.append(f"{name} " + ", ".join(f"{f:g}: {a:.2f}/{b:.2f}" for f, a, b in zip(freqs, ild, expected)))
+    figures.append("VST3 crossfeed ILD (dB, measured/bs2b) for a hard-left impulse at 48 kHz: " + "; ".join(rows))
+    mono = np.repeat(noise(rate, 0.5, channels=1, seed=7), 2, axis=0)
+    set_crossfeed(p, 0)
+    off = p.process(mono, rate, buffer_size=512, reset=True)
+    for k in range(1, 4):
+        set_crossfeed(p, k)
+        on = p.process(mono, rate, buffer_size=512, reset=True)
+        check(np.array_equal(on, off), f"strength {k}: a mono input comes out bit for bit as with crossfeed off")
+    meter = pyloudnorm.Meter(rate)
+    skip = int(0.5 * rate)
+    moved = {}
+    for kind, sig in [("coherent", 0.25 * np.repeat(pink(rate, 6.0, 31), 2, axis=0)),
+                      ("decorrelated", 0.25 * pink(rate, 6.0, 32, channels=2))]:
+        louds = []
+        for k in range(4):
+            set_crossfeed(p, k)
+            y = p.process(sig, rate, buffer_size=512, reset=True)
+            louds.append(meter.integrated_loudness(y[:, skip:].T.astype(np.float64)))
+        moved[kind] = [v - louds[0] for v in louds[1:]]
+    check(max(abs(v) for v in moved["coherent"]) <= 0.5,
+          f"coherent pink: loudness moves {', '.join(f'{v:+.3f}' for v in moved['coherent'])} LU (≤ 0.5)")
+    check(max(abs(v) for v in moved["decorrelated"]) <= 1.0,
+          f"decorrelated pink: loudness moves {', '.join(f'{v:+.3f}' for v in moved['decorrelated'])} LU (≤ 1.0)")
+    figures.append("VST3 crossfeed loudness change (LU, strengths 1–3): coherent "
+                   + ", ".join(f"{v:+.3f}" for v in moved["coherent"]) + "; decorrelated "
+                   + ", ".join(f"{v:+.3f}" for v in moved["decorrelated"]))
+
+
 def main():
     print(f"pedalboard {pedalboard.__version__}, bundle {BUNDLE}")
     if not os.path.exists(BUNDLE):
@@ -577,6 +652,7 @@ def main():
         test_preset_correction,
         test_slots,
         test_offline_render,
+        test_crossfeed,
     ]:
         test()
     print()

@@ -18,7 +18,7 @@ use refcan::io::export::{
     parametric_eq_txt, parametric_eq_txt_stereo,
 };
 use refcan::io::{self, Content, ImportOptions, ParametricEq};
-use refcan::params::{FilterModeChoice, ListenChoice, ParamValues, TargetChoice};
+use refcan::params::{CrossfeedChoice, FilterModeChoice, ListenChoice, ParamValues, TargetChoice};
 use refcan::plugin_presets::{PluginPreset, plugin_presets};
 use refcan::presets::{PresetLibrary, user_preset_dir};
 use refcan::source::{Headphone, import_curve};
@@ -186,6 +186,10 @@ struct PresetArgs {
     /// Loudness-matched switching on or off.
     #[arg(long, value_name = "on|off", default_value = "on")]
     level_match: String,
+    /// Crossfeed after Bauer's bs2b presets: `off`, `meier` (light), `chu_moy` (medium),
+    /// `bs2b_default` (strong).
+    #[arg(long, value_name = "STRENGTH", default_value = "off")]
+    crossfeed: String,
     /// While the host renders offline: pass the audio through (`bypass`, the default, so no
     /// correction is printed into a bounce by accident) or `process` (a deliberate
     /// translation-check bounce).
@@ -1042,6 +1046,14 @@ fn preset(args: &PresetArgs, matches: Option<&clap::ArgMatches>) -> Result<(), C
     if given("level_match") {
         values.level_match = on_off("--level-match", &args.level_match)?;
     }
+    if given("crossfeed") {
+        values.crossfeed = CrossfeedChoice::from_id(&args.crossfeed).ok_or_else(|| {
+            CliError::Input(format!(
+                "--crossfeed '{}' is not off, meier, chu_moy or bs2b_default",
+                args.crossfeed
+            ))
+        })?;
+    }
     if given("offline_render") {
         doc.offline_render = OfflineRender::from_id(&args.offline_render).ok_or_else(|| {
             CliError::Input(format!(
@@ -1110,9 +1122,10 @@ fn preset(args: &PresetArgs, matches: Option<&clap::ArgMatches>) -> Result<(), C
         println!("  slot {}: {}{heard}", k + 1, slot.name());
     }
     println!(
-        "  offline render: {} (level match {})",
+        "  offline render: {} (level match {}, crossfeed {})",
         offline_render.id(),
-        if level_match { "on" } else { "off" }
+        if level_match { "on" } else { "off" },
+        values.crossfeed.id()
     );
     if filter_mode == FilterModeChoice::LowCpu {
         // What Low CPU will deviate from the curve by, at the common rates.
