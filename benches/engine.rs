@@ -2,6 +2,8 @@
 //! in the same run (copying the same audio block by block):
 //!
 //! * `stages`: input hygiene + mono check, output trim + bypass (what runs in every mode);
+//! * `crossfeed (strong)` and `meters (in + out)`: the crossfeed stage and the editor's peak
+//!   meters, each on its own;
 //! * `zero_latency`, `linear_phase`, `low_cpu`: the engine with a realistic correction (a
 //!   synthetic over-ear headphone corrected to Harman in-room flat through the library's
 //!   chain: 8192-tap FIRs, or 16 fitted SVF sections).
@@ -14,10 +16,12 @@ use refcan::chain::ChainSettings;
 use refcan::curve::Response;
 use refcan::design::designer::handover;
 use refcan::design::{DesignSettings, FilterMode, Layout, design};
+use refcan::dsp::crossfeed::Crossfeed;
 use refcan::dsp::engine::Engine;
 use refcan::dsp::input::InputStage;
 use refcan::dsp::output::OutputStage;
 use refcan::filter::FilterSpec;
+use refcan::meters::Meters;
 use refcan::presets::PresetLibrary;
 use refcan::source::Headphone;
 use refcan::state::default_slots;
@@ -80,6 +84,26 @@ fn bench(c: &mut Criterion) {
                 input.process(&mut [&mut l, &mut r], false);
                 output.process(&mut [&mut l, &mut r], &[&l0, &r0], black_box(&trim), false);
                 black_box((&l, &r));
+            })
+        });
+        let mut crossfeed = Crossfeed::new(RATE_HZ);
+        crossfeed.reset(3);
+        group.bench_function("crossfeed (strong)", |b| {
+            b.iter(|| {
+                l.copy_from_slice(&l0);
+                r.copy_from_slice(&r0);
+                crossfeed.process(&mut [&mut l, &mut r], black_box(3));
+                black_box((&l, &r));
+            })
+        });
+        let meters = Meters::default();
+        group.bench_function("meters (in + out)", |b| {
+            b.iter(|| {
+                l.copy_from_slice(&l0);
+                r.copy_from_slice(&r0);
+                meters.input.record(&[&mut l, &mut r]);
+                meters.output.record(&[&mut l, &mut r]);
+                black_box(meters.output.take());
             })
         });
         for (name, mode) in [

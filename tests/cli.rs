@@ -423,7 +423,8 @@ fn preset_writes_a_whole_plugin_state_with_the_headphone_as_data() {
     assert_eq!(params["output_gain"]["f32"], 0.0);
     assert_eq!(params["listen"]["string"], "slot_3");
     assert_eq!(params["level_match"]["bool"], false);
-    assert_eq!(params.as_object().map(|o| o.len()), Some(13), "{params}");
+    assert_eq!(params["crossfeed"]["string"], "off");
+    assert_eq!(params.as_object().map(|o| o.len()), Some(14), "{params}");
     let doc: serde_json::Value =
         serde_json::from_str(json["fields"]["refcan"].as_str().expect("text")).expect("doc");
     assert_eq!(doc["format_version"], 3);
