@@ -54,6 +54,7 @@ O = "measurements/oratory1990/data/"
 C_D00 = "d00f69e53ea57b16582b80e17622ad263a03abe0"
 C_F62 = "f624f4f7d0cfaf702fb206827abb5a54cf6be6ba"
 C_146 = "1467667b1d17feffff62c48313c0bc16f0c7e93e"
+C_BD8 = "bd85230283320f6c7dc3635f2e2a0a6a0e21c444"
 
 # (id, brand, name, form, path in AutoEq, commit of that file version)
 MODELS = [
@@ -68,6 +69,30 @@ MODELS = [
     ("beats_powerbeats_pro", "Beats", "Powerbeats Pro", "in_ear",
      O + "in-ear/Beats Powerbeats Pro.csv", C_F62),
     ("sony_mdr_xb50", "Sony", "MDR-XB50", "in_ear", O + "in-ear/Sony MDR-XB50.csv", C_F62),
+    ("audio_technica_ath_m50x", "Audio-Technica", "ATH-M50x", "over_ear",
+     O + "over-ear/Audio-Technica ATH-M50x.csv", C_D00),
+    ("beyerdynamic_dt880", "Beyerdynamic", "DT 880", "over_ear",
+     O + "over-ear/Beyerdynamic DT 880.csv", C_D00),
+    ("sennheiser_hd650", "Sennheiser", "HD 650", "over_ear",
+     O + "over-ear/Sennheiser HD 650.csv", C_D00),
+    ("sony_mdr_7506", "Sony", "MDR-7506", "over_ear", O + "over-ear/Sony MDR-7506.csv", C_D00),
+    ("akg_k702", "AKG", "K702", "over_ear", O + "over-ear/AKG K702.csv", C_D00),
+    ("etymotic_er4sr", "Etymotic", "ER4SR", "in_ear", O + "in-ear/Etymotic ER4SR.csv", C_D00),
+    ("audeze_lcd_x", "Audeze", "LCD-X", "over_ear", O + "over-ear/Audeze LCD-X.csv", C_F62),
+    ("sennheiser_hd280_pro", "Sennheiser", "HD 280 Pro", "over_ear",
+     O + "over-ear/Sennheiser HD 280 Pro.csv", C_D00),
+    ("sennheiser_hd560s", "Sennheiser", "HD 560S", "over_ear",
+     O + "over-ear/Sennheiser HD 560S.csv", C_BD8),
+    ("sony_wh_1000xm4", "Sony", "WH-1000XM4", "over_ear",
+     O + "over-ear/Sony WH-1000XM4.csv", C_F62),
+    ("moondrop_blessing2", "Moondrop", "Blessing 2", "in_ear",
+     O + "in-ear/Moondrop Blessing 2.csv", C_D00),
+    ("audio_technica_ath_m40x", "Audio-Technica", "ATH-M40x", "over_ear",
+     O + "over-ear/Audio-Technica ATH-M40x.csv", C_D00),
+    ("akg_k712", "AKG", "K712", "over_ear", O + "over-ear/AKG K712.csv", C_BD8),
+    ("beyerdynamic_dt990", "Beyerdynamic", "DT 990", "over_ear",
+     O + "over-ear/Beyerdynamic DT 990 (fresh earpads).csv",
+     "8451a6c930414585758d77c9607520c4e73d1134"),
 ]
 
 
@@ -207,6 +232,21 @@ def render(entry):
     return body + f',\n  "points": [{pts}]\n}}\n'
 
 
+def render_builtin_list(ids):
+    """The Rust slice `src/headphones.rs` includes: (path, contents) of every file."""
+    lines = [
+        "// Written by tools/derive_headphones.py: the embedded headphone library files.",
+        "&[",
+    ]
+    for ident in ids:
+        rel = f"presets/headphones/{ident}.json"
+        lines.append(
+            f'    ("{rel}", include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/{rel}"))),'
+        )
+    lines.append("]")
+    return "\n".join(lines) + "\n"
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("autoeq", help="AutoEq git directory, or a directory laid out like one")
@@ -244,6 +284,18 @@ def main():
             os.makedirs(args.out, exist_ok=True)
             with open(target, "w", encoding="utf-8", newline="\n") as f:
                 f.write(text)
+    listing = render_builtin_list(sorted(ids))
+    listing_path = os.path.join(args.out, "builtin.rs")
+    if args.check:
+        try:
+            with open(listing_path, encoding="utf-8") as f:
+                if f.read() != listing:
+                    stale.append(listing_path)
+        except FileNotFoundError:
+            stale.append(listing_path)
+    else:
+        with open(listing_path, "w", encoding="utf-8", newline="\n") as f:
+            f.write(listing)
     if not args.check:
         known = {f"{i}.json" for i in ids}
         for name in sorted(os.listdir(args.out)):
