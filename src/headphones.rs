@@ -269,8 +269,7 @@ impl HeadphoneLibrary {
                 Err(e) => lib.messages.push(e),
             }
         }
-        lib.entries
-            .sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()));
+        lib.entries.sort_by_key(|e| e.name.to_lowercase());
         lib
     }
 

@@ -93,6 +93,13 @@ MODELS = [
     ("beyerdynamic_dt990", "Beyerdynamic", "DT 990", "over_ear",
      O + "over-ear/Beyerdynamic DT 990 (fresh earpads).csv",
      "8451a6c930414585758d77c9607520c4e73d1134"),
+    ("sony_ier_m9", "Sony", "IER-M9", "in_ear", O + "in-ear/Sony IER-M9.csv", C_F62),
+    ("sennheiser_ie900", "Sennheiser", "IE 900", "in_ear", O + "in-ear/Sennheiser IE 900.csv",
+     C_D00),
+    ("sony_wf_1000xm4", "Sony", "WF-1000XM4", "in_ear", O + "in-ear/Sony WF-1000XM4.csv",
+     C_F62),
+    ("beyerdynamic_dt700_pro_x", "Beyerdynamic", "DT 700 Pro X", "over_ear",
+     O + "over-ear/Beyerdynamic DT 700 Pro X.csv", C_D00),
 ]
 
 

@@ -10,6 +10,7 @@
     ("presets/headphones/audio_technica_ath_m50x.json", include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/presets/headphones/audio_technica_ath_m50x.json"))),
     ("presets/headphones/beats_powerbeats_pro.json", include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/presets/headphones/beats_powerbeats_pro.json"))),
     ("presets/headphones/beats_studio3.json", include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/presets/headphones/beats_studio3.json"))),
+    ("presets/headphones/beyerdynamic_dt700_pro_x.json", include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/presets/headphones/beyerdynamic_dt700_pro_x.json"))),
     ("presets/headphones/beyerdynamic_dt770_pro_worn.json", include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/presets/headphones/beyerdynamic_dt770_pro_worn.json"))),
     ("presets/headphones/beyerdynamic_dt880.json", include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/presets/headphones/beyerdynamic_dt880.json"))),
     ("presets/headphones/beyerdynamic_dt990.json", include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/presets/headphones/beyerdynamic_dt990.json"))),
@@ -18,7 +19,10 @@
     ("presets/headphones/sennheiser_hd280_pro.json", include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/presets/headphones/sennheiser_hd280_pro.json"))),
     ("presets/headphones/sennheiser_hd560s.json", include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/presets/headphones/sennheiser_hd560s.json"))),
     ("presets/headphones/sennheiser_hd650.json", include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/presets/headphones/sennheiser_hd650.json"))),
+    ("presets/headphones/sennheiser_ie900.json", include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/presets/headphones/sennheiser_ie900.json"))),
+    ("presets/headphones/sony_ier_m9.json", include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/presets/headphones/sony_ier_m9.json"))),
     ("presets/headphones/sony_mdr_7506.json", include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/presets/headphones/sony_mdr_7506.json"))),
     ("presets/headphones/sony_mdr_xb50.json", include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/presets/headphones/sony_mdr_xb50.json"))),
+    ("presets/headphones/sony_wf_1000xm4.json", include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/presets/headphones/sony_wf_1000xm4.json"))),
     ("presets/headphones/sony_wh_1000xm4.json", include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/presets/headphones/sony_wh_1000xm4.json"))),
 ]
