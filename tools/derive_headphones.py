@@ -55,6 +55,7 @@ C_D00 = "d00f69e53ea57b16582b80e17622ad263a03abe0"
 C_F62 = "f624f4f7d0cfaf702fb206827abb5a54cf6be6ba"
 C_146 = "1467667b1d17feffff62c48313c0bc16f0c7e93e"
 C_BD8 = "bd85230283320f6c7dc3635f2e2a0a6a0e21c444"
+C_8DB = "8db5ef94eced8039f84adddebe6df051e760beae"
 
 # (id, brand, name, form, path in AutoEq, commit of that file version)
 MODELS = [
@@ -100,6 +101,20 @@ MODELS = [
      C_F62),
     ("beyerdynamic_dt700_pro_x", "Beyerdynamic", "DT 700 Pro X", "over_ear",
      O + "over-ear/Beyerdynamic DT 700 Pro X.csv", C_D00),
+    ("beyerdynamic_dt900_pro_x", "Beyerdynamic", "DT 900 Pro X", "over_ear",
+     O + "over-ear/Beyerdynamic DT 900 Pro X.csv", C_D00),
+    ("austrian_audio_hi_x55", "Austrian Audio", "Hi-X55", "over_ear",
+     O + "over-ear/Austrian Audio Hi-X55.csv", C_F62),
+    ("akg_k240_studio", "AKG", "K240 Studio", "over_ear", O + "over-ear/AKG K240 Studio.csv",
+     C_D00),
+    ("samsung_galaxy_buds_pro", "Samsung", "Galaxy Buds Pro", "in_ear",
+     O + "in-ear/Samsung Galaxy Buds Pro.csv", C_D00),
+    ("audio_technica_ath_m70x", "Audio-Technica", "ATH-M70x", "over_ear",
+     O + "over-ear/Audio-Technica ATH-M70x.csv", C_8DB),
+    ("sony_mdr_7550", "Sony", "MDR-7550", "in_ear", O + "in-ear/Sony MDR-7550.csv", C_D00),
+    ("sennheiser_ie200", "Sennheiser", "IE 200", "in_ear", O + "in-ear/Sennheiser IE 200.csv",
+     C_8DB),
+    ("7hz_timeless", "7Hz", "Timeless", "in_ear", O + "in-ear/7Hz Timeless.csv", C_BD8),
 ]
 
 
