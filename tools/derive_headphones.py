@@ -115,6 +115,12 @@ MODELS = [
     ("sennheiser_ie200", "Sennheiser", "IE 200", "in_ear", O + "in-ear/Sennheiser IE 200.csv",
      C_8DB),
     ("7hz_timeless", "7Hz", "Timeless", "in_ear", O + "in-ear/7Hz Timeless.csv", C_BD8),
+    ("moondrop_chu", "Moondrop", "Chu", "in_ear", O + "in-ear/Moondrop Chu.csv", C_D00),
+    ("audeze_lcd_2_classic", "Audeze", "LCD-2 Classic", "over_ear",
+     O + "over-ear/Audeze LCD-2 Classic.csv", C_D00),
+    ("apple_me186_in_ear", "Apple", "In-Ear Headphones (ME186)", "in_ear",
+     O + "in-ear/Apple ME186 In-Ear Headphones.csv", C_D00),
+    ("beats_solo_pro", "Beats", "Solo Pro", "on_ear", O + "over-ear/Beats Solo Pro.csv", C_D00),
 ]
 
 
