@@ -121,6 +121,12 @@ MODELS = [
     ("apple_me186_in_ear", "Apple", "In-Ear Headphones (ME186)", "in_ear",
      O + "in-ear/Apple ME186 In-Ear Headphones.csv", C_D00),
     ("beats_solo_pro", "Beats", "Solo Pro", "on_ear", O + "over-ear/Beats Solo Pro.csv", C_D00),
+    ("sony_wf_1000xm5", "Sony", "WF-1000XM5", "in_ear", O + "in-ear/Sony WF-1000XM5.csv",
+     C_8DB),
+    ("akg_k361", "AKG", "K361", "over_ear", O + "over-ear/AKG K361.csv", C_F62),
+    ("austrian_audio_hi_x60", "Austrian Audio", "Hi-X60", "over_ear",
+     O + "over-ear/Austrian Audio Hi-X60.csv", C_BD8),
+    ("shure_se112", "Shure", "SE112", "in_ear", O + "in-ear/Shure SE112.csv", C_F62),
 ]
 
 

@@ -2,6 +2,7 @@
 &[
     ("presets/headphones/7hz_timeless.json", include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/presets/headphones/7hz_timeless.json"))),
     ("presets/headphones/akg_k240_studio.json", include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/presets/headphones/akg_k240_studio.json"))),
+    ("presets/headphones/akg_k361.json", include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/presets/headphones/akg_k361.json"))),
     ("presets/headphones/akg_k371.json", include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/presets/headphones/akg_k371.json"))),
     ("presets/headphones/akg_k702.json", include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/presets/headphones/akg_k702.json"))),
     ("presets/headphones/akg_k712.json", include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/presets/headphones/akg_k712.json"))),
@@ -14,6 +15,7 @@
     ("presets/headphones/audio_technica_ath_m50x.json", include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/presets/headphones/audio_technica_ath_m50x.json"))),
     ("presets/headphones/audio_technica_ath_m70x.json", include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/presets/headphones/audio_technica_ath_m70x.json"))),
     ("presets/headphones/austrian_audio_hi_x55.json", include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/presets/headphones/austrian_audio_hi_x55.json"))),
+    ("presets/headphones/austrian_audio_hi_x60.json", include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/presets/headphones/austrian_audio_hi_x60.json"))),
     ("presets/headphones/beats_powerbeats_pro.json", include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/presets/headphones/beats_powerbeats_pro.json"))),
     ("presets/headphones/beats_solo_pro.json", include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/presets/headphones/beats_solo_pro.json"))),
     ("presets/headphones/beats_studio3.json", include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/presets/headphones/beats_studio3.json"))),
@@ -31,10 +33,12 @@
     ("presets/headphones/sennheiser_hd650.json", include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/presets/headphones/sennheiser_hd650.json"))),
     ("presets/headphones/sennheiser_ie200.json", include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/presets/headphones/sennheiser_ie200.json"))),
     ("presets/headphones/sennheiser_ie900.json", include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/presets/headphones/sennheiser_ie900.json"))),
+    ("presets/headphones/shure_se112.json", include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/presets/headphones/shure_se112.json"))),
     ("presets/headphones/sony_ier_m9.json", include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/presets/headphones/sony_ier_m9.json"))),
     ("presets/headphones/sony_mdr_7506.json", include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/presets/headphones/sony_mdr_7506.json"))),
     ("presets/headphones/sony_mdr_7550.json", include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/presets/headphones/sony_mdr_7550.json"))),
     ("presets/headphones/sony_mdr_xb50.json", include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/presets/headphones/sony_mdr_xb50.json"))),
     ("presets/headphones/sony_wf_1000xm4.json", include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/presets/headphones/sony_wf_1000xm4.json"))),
+    ("presets/headphones/sony_wf_1000xm5.json", include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/presets/headphones/sony_wf_1000xm5.json"))),
     ("presets/headphones/sony_wh_1000xm4.json", include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/presets/headphones/sony_wh_1000xm4.json"))),
 ]
