@@ -127,6 +127,12 @@ MODELS = [
     ("austrian_audio_hi_x60", "Austrian Audio", "Hi-X60", "over_ear",
      O + "over-ear/Austrian Audio Hi-X60.csv", C_BD8),
     ("shure_se112", "Shure", "SE112", "in_ear", O + "in-ear/Shure SE112.csv", C_F62),
+    ("bose_quietcomfort_20", "Bose", "QuietComfort 20", "in_ear",
+     O + "in-ear/Bose QuietComfort 20.csv", C_D00),
+    ("jabra_elite_75t", "Jabra", "Elite 75t", "in_ear", O + "in-ear/Jabra Elite 75t.csv", C_F62),
+    ("akg_k812", "AKG", "K812", "over_ear", O + "over-ear/AKG K812.csv", C_F62),
+    ("sennheiser_momentum_true_wireless_3", "Sennheiser", "Momentum True Wireless 3", "in_ear",
+     O + "in-ear/Sennheiser Momentum True Wireless 3.csv", C_BD8),
 ]
 
 
