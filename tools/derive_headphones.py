@@ -133,6 +133,9 @@ MODELS = [
     ("akg_k812", "AKG", "K812", "over_ear", O + "over-ear/AKG K812.csv", C_F62),
     ("sennheiser_momentum_true_wireless_3", "Sennheiser", "Momentum True Wireless 3", "in_ear",
      O + "in-ear/Sennheiser Momentum True Wireless 3.csv", C_BD8),
+    ("audio_technica_ath_m20x", "Audio-Technica", "ATH-M20x", "over_ear",
+     O + "over-ear/Audio-Technica ATH-M20x.csv", "ab5869c8f4996f8eea88abca50a41510263ed098"),
+    ("sony_mh755", "Sony", "MH755", "in_ear", O + "in-ear/Sony MH755.csv", C_F62),
 ]
 
 
