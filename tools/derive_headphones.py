@@ -136,6 +136,12 @@ MODELS = [
     ("audio_technica_ath_m20x", "Audio-Technica", "ATH-M20x", "over_ear",
      O + "over-ear/Audio-Technica ATH-M20x.csv", "ab5869c8f4996f8eea88abca50a41510263ed098"),
     ("sony_mh755", "Sony", "MH755", "in_ear", O + "in-ear/Sony MH755.csv", C_F62),
+    ("samsung_galaxy_buds2_pro", "Samsung", "Galaxy Buds2 Pro", "in_ear",
+     O + "in-ear/Samsung Galaxy Buds2 Pro.csv", C_D00),
+    ("bang_olufsen_beoplay_h95", "Bang & Olufsen", "Beoplay H95", "over_ear",
+     O + "over-ear/Bang & Olufsen Beoplay H95.csv", C_F62),
+    ("final_audio_e3000", "Final Audio", "E3000", "in_ear", O + "in-ear/Final Audio E3000.csv",
+     C_BD8),
 ]
 
 
