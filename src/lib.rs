@@ -14,6 +14,7 @@ pub mod dsp;
 pub mod editor;
 pub mod filter;
 pub mod fit;
+pub mod headphones;
 pub mod io;
 pub mod meters;
 pub mod params;

@@ -763,3 +763,111 @@ fn factory_presets_list_and_start_a_preset() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("consumer_sweep"), "{}", stderr(&out));
 }
+
+#[test]
+fn headphones_lists_the_built_in_library_with_rig_source_and_fit() {
+    let out = refcan(&["headphones"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    let library = refcan::headphones::HeadphoneLibrary::builtin();
+    let n = library.entries().len();
+    assert!(
+        text.contains(&format!("{n} of {n} built-in headphones")),
+        "{text}"
+    );
+    for e in library.entries() {
+        assert!(text.contains(&e.id), "{} missing", e.id);
+    }
+    assert!(text.contains("rig: GRAS 43AG-7"), "{text}");
+    assert!(text.contains("source: oratory1990"), "{text}");
+    assert!(text.contains("dB rms"), "{text}");
+
+    let out = refcan(&["headphones", "--filter", "MDR-7506"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("sony_mdr_7506"), "{text}");
+    assert!(
+        text.contains(&format!("1 of {n} built-in headphones")),
+        "{text}"
+    );
+}
+
+#[test]
+fn correct_and_preset_take_a_built_in_headphone_by_id() {
+    let dir = temp_dir("headphone-id");
+    let out_file = dir.join("ParametricEQ.txt");
+    let out = refcan(&[
+        "correct",
+        "--headphone-id",
+        "sony_mdr_7506",
+        "--target",
+        "harman_oe_2018",
+        "--export",
+        "apo",
+        "-o",
+        out_file.to_str().expect("utf8"),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("Sony MDR-7506"), "{}", stdout(&out));
+    let imported = io::import_file(&out_file).expect("re-imports");
+    assert!(matches!(imported.content, Content::Eq(_)));
+
+    let state = dir.join("state.json");
+    let out = refcan(&[
+        "preset",
+        "--headphone-id",
+        "sennheiser_hd650",
+        "-o",
+        state.to_str().expect("utf8"),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&state).expect("state")).expect("JSON");
+    let doc: serde_json::Value =
+        serde_json::from_str(json["fields"]["refcan"].as_str().expect("text")).expect("doc");
+    assert_eq!(doc["headphone"]["name"], "Sennheiser HD 650");
+    let entry = refcan::headphones::HeadphoneLibrary::builtin()
+        .find("sennheiser_hd650")
+        .cloned()
+        .expect("entry");
+    let points = doc["headphone"]["data"]["measurement"]["Mono"]["freq_hz"]
+        .as_array()
+        .expect("points held as data");
+    assert_eq!(points.len(), entry.points.len());
+
+    // An unknown id, and both options at once, are errors that say so.
+    let out = refcan(&[
+        "correct",
+        "--headphone-id",
+        "sony",
+        "--export",
+        "apo",
+        "-o",
+        "x.txt",
+    ]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("no built-in headphone \"sony\""),
+        "{}",
+        stderr(&out)
+    );
+    assert!(stderr(&out).contains("sony_mdr_7506"), "{}", stderr(&out));
+    let out = refcan(&[
+        "correct",
+        "--headphone",
+        "a.csv",
+        "--headphone-id",
+        "sony_mdr_7506",
+        "-o",
+        "x.txt",
+    ]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("cannot be used with"),
+        "{}",
+        stderr(&out)
+    );
+    let out = refcan(&["correct"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("--headphone"), "{}", stderr(&out));
+}

@@ -13,6 +13,7 @@ use refcan::chain::{self, ChainCurves, ChainInputs, ChainSettings, SlotSource, S
 use refcan::curve::{self, Channel, CorrectionSettings, PersonalTarget, Response};
 use refcan::design::{self, DesignSettings, FilterMode, Layout};
 use refcan::fit;
+use refcan::headphones::HeadphoneLibrary;
 use refcan::io::export::{
     CamillaOptions, GraphicEqOptions, camilladsp_yaml, camilladsp_yaml_stereo, graphic_eq_txt,
     parametric_eq_txt, parametric_eq_txt_stereo,
@@ -58,6 +59,12 @@ enum Command {
         #[arg(long)]
         filter: Option<String>,
     },
+    /// List the built-in headphone library: id, name, form, rig, source and fit error.
+    Headphones {
+        /// Only headphones whose name, brand or id contains this text (case-insensitive).
+        #[arg(long)]
+        filter: Option<String>,
+    },
     /// List the built-in (and user) reference targets with their sources.
     Targets,
     /// List the built-in (and user) device simulations with their sources and fit errors.
@@ -99,8 +106,16 @@ struct RenderArgs {
 struct ChainArgs {
     /// The headphone: a measurement (AutoEq CSV, REW, squig.link `X L.txt` + `X R.txt`) or an
     /// EQ that already is the correction (ParametricEQ.txt, GraphicEQ.txt).
-    #[arg(long, value_name = "FILE")]
-    headphone: PathBuf,
+    #[arg(
+        long,
+        value_name = "FILE",
+        required_unless_present = "headphone_id",
+        conflicts_with = "headphone_id"
+    )]
+    headphone: Option<PathBuf>,
+    /// Instead of `--headphone`: a headphone of the built-in library (`refcan headphones`).
+    #[arg(long, value_name = "ID")]
+    headphone_id: Option<String>,
     /// Column of the headphone file to read (e.g. `raw` of an AutoEq result CSV).
     #[arg(long, value_name = "NAME")]
     headphone_column: Option<String>,
@@ -160,8 +175,11 @@ struct PresetArgs {
     #[arg(long, value_name = "ID|FILE")]
     from: Option<String>,
     /// The headphone to install (as for `correct`); without it the preset holds no headphone.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", conflicts_with = "headphone_id")]
     headphone: Option<PathBuf>,
+    /// Instead of `--headphone`: a headphone of the built-in library (`refcan headphones`).
+    #[arg(long, value_name = "ID")]
+    headphone_id: Option<String>,
     /// Column of the headphone file to read.
     #[arg(long, value_name = "NAME")]
     headphone_column: Option<String>,
@@ -344,6 +362,7 @@ fn main() -> ExitCode {
         Command::Curves(args) => curves(&args),
         Command::Plot(args) => plot_command(&args),
         Command::Browse { root, filter } => browse(&root, filter.as_deref()),
+        Command::Headphones { filter } => list_headphones(filter.as_deref()),
         Command::Targets => {
             list_targets();
             Ok(())
@@ -475,11 +494,12 @@ impl Chain {
         library: &PresetLibrary,
         slots: &[SlotSource],
     ) -> Result<Self, CliError> {
-        let options = ImportOptions {
-            column: args.headphone_column.clone(),
-            ..ImportOptions::default()
-        };
-        let headphone = Headphone::import(&args.headphone, &options).map_err(CliError::input)?;
+        let headphone = load_headphone(
+            args.headphone.as_deref(),
+            args.headphone_id.as_deref(),
+            &args.headphone_column,
+        )?
+        .ok_or_else(|| CliError::Input("give --headphone FILE or --headphone-id ID".into()))?;
         let (baseline, target_label) = resolve_target(args, library)?;
         let settings = chain_settings(&args.knobs)?;
         let curves = ChainCurves::compute(&ChainInputs {
@@ -866,6 +886,74 @@ fn plot_command(args: &PlotArgs) -> Result<(), CliError> {
     Ok(())
 }
 
+/// The headphone of `--headphone FILE` (imported with `column`) or `--headphone-id ID` (from
+/// the built-in library, held as data like an import), if either was given.
+fn load_headphone(
+    file: Option<&Path>,
+    id: Option<&str>,
+    column: &Option<String>,
+) -> Result<Option<Headphone>, CliError> {
+    match (file, id) {
+        (Some(path), _) => {
+            let options = ImportOptions {
+                column: column.clone(),
+                ..ImportOptions::default()
+            };
+            Ok(Some(
+                Headphone::import(path, &options).map_err(CliError::input)?,
+            ))
+        }
+        (None, Some(id)) => {
+            let library = HeadphoneLibrary::builtin();
+            match library.find(id) {
+                Some(entry) => Ok(Some(entry.to_headphone())),
+                None => {
+                    let close: Vec<&str> = library
+                        .search(id)
+                        .iter()
+                        .map(|e| e.id.as_str())
+                        .take(5)
+                        .collect();
+                    let hint = if close.is_empty() {
+                        "see `refcan headphones`".to_string()
+                    } else {
+                        format!("did you mean {}?", close.join(", "))
+                    };
+                    Err(CliError::Input(format!(
+                        "--headphone-id: no built-in headphone {id:?} ({hint})"
+                    )))
+                }
+            }
+        }
+        (None, None) => Ok(None),
+    }
+}
+
+fn list_headphones(filter: Option<&str>) -> Result<(), CliError> {
+    let library = HeadphoneLibrary::builtin();
+    for m in library.messages() {
+        eprintln!("warning: {m}");
+    }
+    let shown = library.search(filter.unwrap_or(""));
+    for e in &shown {
+        println!(
+            "{:<32} {:<36} {:<8} fit {:.3} dB rms",
+            e.id,
+            e.name,
+            e.form.name(),
+            e.fit_rms_db
+        );
+        println!("{:<32} rig: {}", "", e.rig);
+        println!("{:<32} source: {}", "", e.source_line());
+    }
+    println!(
+        "{} of {} built-in headphones",
+        shown.len(),
+        library.entries().len()
+    );
+    Ok(())
+}
+
 fn browse(root: &Path, filter: Option<&str>) -> Result<(), CliError> {
     let entries = io::library::browse_autoeq(root).map_err(CliError::input)?;
     let needle = filter.map(str::to_lowercase);
@@ -971,16 +1059,11 @@ fn source_line(s: &refcan::presets::SourceRef) -> Option<String> {
 
 fn preset(args: &PresetArgs, matches: Option<&clap::ArgMatches>) -> Result<(), CliError> {
     let library = PresetLibrary::load();
-    let headphone = match &args.headphone {
-        Some(path) => {
-            let options = ImportOptions {
-                column: args.headphone_column.clone(),
-                ..ImportOptions::default()
-            };
-            Some(Headphone::import(path, &options).map_err(CliError::input)?)
-        }
-        None => None,
-    };
+    let headphone = load_headphone(
+        args.headphone.as_deref(),
+        args.headphone_id.as_deref(),
+        &args.headphone_column,
+    )?;
     // The base: the defaults, or a factory/user preset (then only the options given on the
     // command line change it).
     let (mut values, mut doc) = match &args.from {
