@@ -20,17 +20,8 @@ impl PeakMeter {
     pub fn record(&self, channels: &[&mut [f32]]) {
         let mut clipped = false;
         for (ch, samples) in channels.iter().take(2).enumerate() {
-            let mut peak = 0.0f32;
-            for &x in samples.iter() {
-                let a = x.abs();
-                // NaN counts as a clip, not as silence.
-                if a >= CLIP_LEVEL || a.is_nan() {
-                    clipped = true;
-                }
-                if a > peak {
-                    peak = a;
-                }
-            }
+            let (peak, nan) = block_peak(samples);
+            clipped |= nan || peak >= CLIP_LEVEL;
             self.peaks[ch].fetch_max(peak, Ordering::Relaxed);
             if channels.len() == 1 {
                 self.peaks[1].fetch_max(peak, Ordering::Relaxed);
@@ -58,6 +49,29 @@ impl PeakMeter {
     pub fn clear_clip(&self) {
         self.clipped.store(false, Ordering::Relaxed);
     }
+}
+
+/// The largest magnitude in `samples` and whether any is NaN, in eight independent lanes so
+/// the compiler vectorises it (a scalar loop with branches cost a fifth of the engine).
+fn block_peak(samples: &[f32]) -> (f32, bool) {
+    let mut peak = [0.0f32; 8];
+    let mut nan = [false; 8];
+    let chunks = samples.chunks_exact(8);
+    let rest = chunks.remainder();
+    for chunk in chunks {
+        for ((p, n), &x) in peak.iter_mut().zip(nan.iter_mut()).zip(chunk) {
+            *p = p.max(x.abs());
+            *n |= x.is_nan();
+        }
+    }
+    for (i, &x) in rest.iter().enumerate() {
+        peak[i] = peak[i].max(x.abs());
+        nan[i] |= x.is_nan();
+    }
+    (
+        peak.iter().copied().fold(0.0, f32::max),
+        nan.iter().any(|n| *n),
+    )
 }
 
 /// The input and output meters of one plugin instance.

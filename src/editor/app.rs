@@ -6,6 +6,7 @@ use super::widgets::{self, PlottedCurve};
 use super::{EditorShared, curves::CurveKey, curves::CurveWorker};
 use crate::chain::Listen;
 use crate::design::{FilterMode, Layout};
+use crate::headphones::{HeadphoneEntry, HeadphoneLibrary};
 use crate::io::ImportOptions;
 use crate::meters::Ballistics;
 use crate::params::{CrossfeedChoice, FilterModeChoice, ListenChoice, TargetChoice};
@@ -85,6 +86,10 @@ pub struct EditorApp {
     curves: CurveWorker,
     /// The path field (the fallback when no file dialog can open).
     pub path_text: String,
+    /// The built-in headphone library and the text its picker searches for.
+    headphones: HeadphoneLibrary,
+    /// What the library picker's search field holds.
+    pub library_filter: String,
     /// The last import's outcome.
     pub message: Option<Message>,
     dialog: Option<(mpsc::Receiver<DialogOutcome>, ImportDestination)>,
@@ -106,6 +111,8 @@ impl EditorApp {
             shared,
             curves,
             path_text: String::new(),
+            headphones: HeadphoneLibrary::builtin(),
+            library_filter: String::new(),
             message: None,
             dialog: None,
             slot_edit: 0,
@@ -233,6 +240,47 @@ impl EditorApp {
                 .clicked()
             {
                 self.open_dialog(ImportDestination::Headphone);
+            }
+            let mut picked: Option<HeadphoneEntry> = None;
+            let filter = &mut self.library_filter;
+            let library = &self.headphones;
+            let library_label = ui.label("or pick:");
+            egui::ComboBox::from_id_salt("headphone_library")
+                .selected_text(format!("Library ({})…", library.entries().len()))
+                .width(150.0)
+                .height(420.0)
+                .show_ui(ui, |ui| {
+                    ui.horizontal(|ui| {
+                        let label = ui.label("Search:");
+                        ui.add(
+                            egui::TextEdit::singleline(filter)
+                                .hint_text("brand, model")
+                                .desired_width(220.0),
+                        )
+                        .labelled_by(label.id);
+                    });
+                    for entry in library.search(filter.trim()) {
+                        let text =
+                            format!("{} ({})", entry.name, entry.form.name().replace('_', "-"));
+                        if ui
+                            .selectable_label(false, text)
+                            .on_hover_text(format!(
+                                "{}\nrig: {}\nstored within {:.2} dB RMS of the source",
+                                entry.source_line(),
+                                entry.rig,
+                                entry.fit_rms_db
+                            ))
+                            .clicked()
+                        {
+                            picked = Some(entry.clone());
+                        }
+                    }
+                })
+                .response
+                .on_hover_text("Pick your headphone from the built-in library")
+                .labelled_by(library_label.id);
+            if let Some(entry) = picked {
+                self.install_from_library(&entry);
             }
             if params.state.headphone().is_some() && ui.button("Remove").clicked() {
                 let mut state = params.state.get();
@@ -621,6 +669,28 @@ impl EditorApp {
                 ImportDestination::Headphone => format!("Corrected for {name}."),
                 ImportDestination::Slot(k) => format!("Slot {} plays {name}.", k + 1),
             },
+            error: false,
+        });
+    }
+
+    /// Installs a library headphone as the user's headphone (stored as data, like an import).
+    pub fn install_from_library(&mut self, entry: &HeadphoneEntry) {
+        let params = &self.shared.params;
+        let mut state = params.state.get();
+        state.headphone = Some(entry.to_headphone());
+        if let Err(e) = state.validate() {
+            self.message = Some(Message {
+                text: format!("Not installed: {}: {e}", entry.name),
+                error: true,
+            });
+            return;
+        }
+        params.state.replace(state);
+        self.message = Some(Message {
+            text: format!(
+                "Corrected for {} (library; measured by {} on {}).",
+                entry.name, entry.source.author, entry.rig
+            ),
             error: false,
         });
     }

@@ -627,3 +627,52 @@ fn the_crossfeed_menu_sets_the_parameter() {
     let gestures = h.state().host.gestures.lock().expect("log").clone();
     assert_eq!(gestures, ["begin", "set", "end"]);
 }
+
+#[test]
+fn a_headphone_picked_from_the_library_is_corrected_like_an_import() {
+    let mut h = harness();
+    settle(&mut h);
+    h.get_by_role_and_label(A11yRole::ComboBox, "or pick:")
+        .click();
+    h.step();
+    h.step();
+    let search = h.get_by_role_and_label(A11yRole::TextInput, "Search:");
+    search.focus();
+    search.type_text("dt 770");
+    h.step();
+    h.step();
+    let entries = h.get_all_by_label_contains("(over-ear)").count();
+    assert_eq!(entries, 1, "the search leaves the one DT 770 Pro");
+    h.get_by_label_contains("DT 770 Pro").click();
+    h.step();
+    let installed = h.state().params.state.headphone().expect("installed");
+    let library = crate::headphones::HeadphoneLibrary::builtin();
+    let entry = library
+        .find("beyerdynamic_dt770_pro_worn")
+        .expect("in the library");
+    assert_eq!(
+        installed,
+        entry.to_headphone(),
+        "stored as data, like an import"
+    );
+    settle(&mut h);
+    let measurement = curve(&h, Role::Measurement);
+    let correction = curve(&h, Role::Correction);
+    let target = curve(&h, Role::Target);
+    // The plot shows the entry's table, and the correction undoes its deviation from the
+    // target (at 1 kHz, where both are levelled, up to the correction's own smoothing).
+    for f in [100.0, 1_000.0, 3_000.0] {
+        let drawn = measurement.db_at(f).expect("f") - measurement.db_at(1_000.0).expect("1k");
+        let table = entry.level_at(f) - entry.level_at(1_000.0);
+        assert!(
+            (drawn - table).abs() < 0.3,
+            "{f} Hz: drawn {drawn:.2}, table {table:.2}"
+        );
+    }
+    let residual = |f: f64| {
+        measurement.db_at(f).expect("f") + correction.db_at(f).expect("f")
+            - target.db_at(f).expect("f")
+    };
+    assert!((residual(300.0) - residual(1_000.0)).abs() < 1.0);
+    h.get_by_label_contains("Corrected for Beyerdynamic DT 770 Pro");
+}
