@@ -9,7 +9,7 @@ use crate::design::{FilterMode, Layout};
 use crate::headphones::{HeadphoneEntry, HeadphoneLibrary};
 use crate::io::ImportOptions;
 use crate::meters::Ballistics;
-use crate::params::{CrossfeedChoice, FilterModeChoice, ListenChoice, TargetChoice};
+use crate::params::ListenChoice;
 use crate::source::Headphone;
 use crate::state::{OfflineRender, SlotContent};
 use egui::{Color32, RichText, Ui};
@@ -416,20 +416,7 @@ impl EditorApp {
     fn controls(&mut self, ui: &mut Ui, gui: &GuiContext) {
         let params = self.shared.params.clone();
         ui.add_space(4.0);
-        egui::ComboBox::new("target", "Target")
-            .width(200.0)
-            .selected_text(enum_name(&params.target))
-            .show_ui(ui, |ui| {
-                for (i, name) in TargetChoice::variants().iter().enumerate() {
-                    let choice = TargetChoice::from_index(i);
-                    if ui
-                        .selectable_label(params.target.value() == choice, *name)
-                        .clicked()
-                    {
-                        set_param(gui, &params.target, choice);
-                    }
-                }
-            });
+        widgets::param_menu(ui, gui, &params.target, "Target");
         egui::Grid::new("knobs")
             .num_columns(2)
             .spacing([8.0, 6.0])
@@ -454,40 +441,12 @@ impl EditorApp {
             });
 
         ui.add_space(8.0);
-        egui::ComboBox::new("crossfeed", "Crossfeed")
-            .width(200.0)
-            .selected_text(enum_name(&params.crossfeed))
-            .show_ui(ui, |ui| {
-                for (i, name) in CrossfeedChoice::variants().iter().enumerate() {
-                    let choice = CrossfeedChoice::from_index(i);
-                    if ui
-                        .selectable_label(params.crossfeed.value() == choice, *name)
-                        .clicked()
-                    {
-                        set_param(gui, &params.crossfeed, choice);
-                    }
-                }
-            })
-            .response
-            .on_hover_text(
-                "A speaker-like image: each ear hears the other channel low-passed (after \
-                 Bauer's bs2b). Mono stays untouched.",
-            );
+        widgets::param_menu(ui, gui, &params.crossfeed, "Crossfeed").on_hover_text(
+            "A speaker-like image: each ear hears the other channel low-passed (after \
+             Bauer's bs2b). Mono stays untouched.",
+        );
         ui.add_space(8.0);
-        egui::ComboBox::new("filter_mode", "Engine")
-            .width(200.0)
-            .selected_text(enum_name(&params.filter_mode))
-            .show_ui(ui, |ui| {
-                for (i, name) in FilterModeChoice::variants().iter().enumerate() {
-                    let choice = FilterModeChoice::from_index(i);
-                    if ui
-                        .selectable_label(params.filter_mode.value() == choice, *name)
-                        .clicked()
-                    {
-                        set_param(gui, &params.filter_mode, choice);
-                    }
-                }
-            });
+        widgets::param_menu(ui, gui, &params.filter_mode, "Engine");
         ui.label(self.latency_text());
 
         widgets::section(ui, "Output");
@@ -727,11 +686,4 @@ pub fn set_param<P: Param>(gui: &GuiContext, param: &P, value: P::Plain) {
     setter.begin_set_parameter(param);
     setter.set_parameter(param, value);
     setter.end_set_parameter(param);
-}
-
-fn enum_name<T: Enum + PartialEq + 'static>(param: &EnumParam<T>) -> String {
-    let index = param.value().to_index();
-    T::variants()
-        .get(index)
-        .map_or_else(String::new, |s| (*s).to_string())
 }

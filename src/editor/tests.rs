@@ -64,6 +64,22 @@ impl TestHost {
     }
 }
 
+/// Sets `param` as host automation does (no editor gesture involved).
+fn automate<P: Param>(param: &P, value: P::Plain) {
+    let normalized = param.preview_normalized(value);
+    // SAFETY: the pointer is to a parameter the test holds for the whole call.
+    unsafe {
+        param.as_ptr()._internal_set_normalized_value(normalized);
+    }
+}
+
+fn saved_size(params: &RefcanParams, json: &str) -> super::SavedSize {
+    let mut fields = params.serialize_fields();
+    fields.insert("editor-size".into(), json.into());
+    params.deserialize_fields(&fields);
+    params.editor_size.get()
+}
+
 struct Shell {
     app: EditorApp,
     gui: GuiContext,
@@ -230,16 +246,7 @@ fn automating_listen_redraws_the_plot_and_lights_the_button() {
     settle(&mut h);
     let slots = h.state().params.state.slots();
     // The host automates `listen` (no editor involved).
-    let ptr = h.state().params.listen.as_ptr();
-    let normalized = h
-        .state()
-        .params
-        .listen
-        .preview_normalized(ListenChoice::Slot5);
-    // SAFETY: the pointer is to a parameter the harness holds.
-    unsafe {
-        ptr._internal_set_normalized_value(normalized);
-    }
+    automate(&h.state().params.listen, ListenChoice::Slot5);
     settle(&mut h);
     assert_eq!(
         curve(&h, Role::Result).name,
@@ -434,16 +441,10 @@ fn the_latency_readout_follows_the_engine_and_the_activation() {
         .status
         .sample_rate_hz
         .store(48_000, Ordering::Relaxed);
-    let ptr = h.state().params.filter_mode.as_ptr();
-    let lp = h
-        .state()
-        .params
-        .filter_mode
-        .preview_normalized(crate::params::FilterModeChoice::LinearPhase);
-    // SAFETY: the pointer is to a parameter the harness holds.
-    unsafe {
-        ptr._internal_set_normalized_value(lp);
-    }
+    automate(
+        &h.state().params.filter_mode,
+        crate::params::FilterModeChoice::LinearPhase,
+    );
     h.step();
     h.get_by_label("Latency: 8191 samples (170.6 ms) after the host restarts the plugin");
     h.state()
@@ -460,30 +461,12 @@ fn the_editor_size_is_kept_in_the_state() {
     let fields = params.serialize_fields();
     let saved = fields.get("editor-size").expect("saved");
     assert_eq!(saved, r#"{"width":1180,"height":720}"#);
-    let mut restored = fields.clone();
-    restored.insert(
-        "editor-size".into(),
-        r#"{"width":1500,"height":900}"#.into(),
-    );
-    params.deserialize_fields(&restored);
+    let size = saved_size(&params, r#"{"width":1500,"height":900}"#);
+    assert_eq!((size.width, size.height), (1500, 900));
+    let size = saved_size(&params, r#"{"width":10,"height":99999}"#);
     assert_eq!(
-        params.editor_size.get(),
-        super::SavedSize {
-            width: 1500,
-            height: 900
-        }
-    );
-    restored.insert(
-        "editor-size".into(),
-        r#"{"width":10,"height":99999}"#.into(),
-    );
-    params.deserialize_fields(&restored);
-    assert_eq!(
-        params.editor_size.get(),
-        super::SavedSize {
-            width: super::MIN_SIZE.0,
-            height: super::MAX_SIZE.1
-        },
+        (size.width, size.height),
+        (super::MIN_SIZE.0, super::MAX_SIZE.1),
         "clamped"
     );
 }

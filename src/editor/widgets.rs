@@ -102,6 +102,33 @@ pub fn param_slider(ui: &mut Ui, gui: &GuiContext, param: &FloatParam, label: &s
     ui.end_row();
 }
 
+/// A menu over an enum parameter's variants, labelled `label`; a pick is one host gesture.
+pub fn param_menu<T: Enum + PartialEq + 'static>(
+    ui: &mut Ui,
+    gui: &GuiContext,
+    param: &EnumParam<T>,
+    label: &str,
+) -> egui::Response {
+    let current = param.value();
+    let names = T::variants();
+    let selected = names
+        .get(param.value().to_index())
+        .copied()
+        .unwrap_or_default();
+    egui::ComboBox::new(label, label)
+        .width(200.0)
+        .selected_text(selected)
+        .show_ui(ui, |ui| {
+            for (i, name) in names.iter().enumerate() {
+                let choice = T::from_index(i);
+                if ui.selectable_label(current == choice, *name).clicked() {
+                    super::app::set_param(gui, param, choice);
+                }
+            }
+        })
+        .response
+}
+
 /// A latching button for an on/off parameter: lit when on, framed when off.
 pub fn param_toggle(ui: &mut Ui, gui: &GuiContext, param: &BoolParam, label: &str) {
     let on = param.value();
