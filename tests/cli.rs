@@ -19,6 +19,13 @@ fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
+/// Runs the CLI, asserts that it fails, and returns what it said on stderr.
+fn refused(args: &[&str]) -> String {
+    let out = refcan(args);
+    assert!(!out.status.success(), "{args:?} succeeded");
+    stderr(&out)
+}
+
 fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
@@ -836,7 +843,7 @@ fn correct_and_preset_take_a_built_in_headphone_by_id() {
     assert_eq!(points.len(), entry.points.len());
 
     // An unknown id, and both options at once, are errors that say so.
-    let out = refcan(&[
+    let err = refused(&[
         "correct",
         "--headphone-id",
         "sony",
@@ -845,14 +852,9 @@ fn correct_and_preset_take_a_built_in_headphone_by_id() {
         "-o",
         "x.txt",
     ]);
-    assert!(!out.status.success());
-    assert!(
-        stderr(&out).contains("no built-in headphone \"sony\""),
-        "{}",
-        stderr(&out)
-    );
-    assert!(stderr(&out).contains("sony_mdr_7506"), "{}", stderr(&out));
-    let out = refcan(&[
+    assert!(err.contains("no built-in headphone \"sony\""), "{err}");
+    assert!(err.contains("sony_mdr_7506"), "{err}");
+    let err = refused(&[
         "correct",
         "--headphone",
         "a.csv",
@@ -861,13 +863,7 @@ fn correct_and_preset_take_a_built_in_headphone_by_id() {
         "-o",
         "x.txt",
     ]);
-    assert!(!out.status.success());
-    assert!(
-        stderr(&out).contains("cannot be used with"),
-        "{}",
-        stderr(&out)
-    );
-    let out = refcan(&["correct"]);
-    assert!(!out.status.success());
-    assert!(stderr(&out).contains("--headphone"), "{}", stderr(&out));
+    assert!(err.contains("cannot be used with"), "{err}");
+    let err = refused(&["correct"]);
+    assert!(err.contains("--headphone"), "{err}");
 }
