@@ -84,6 +84,7 @@ fn headphone(stereo: bool) -> Headphone {
         source_file: "synthetic.csv".into(),
         format: Format::AutoEqCsv,
         data: HeadphoneData::Measurement(data),
+        rig: None,
     }
 }
 

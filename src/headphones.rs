@@ -12,6 +12,7 @@
 //! imported measurement, so a saved plugin state does not depend on this library.
 
 use crate::io::{self, ChannelCurves, Format};
+use crate::rig::Rig;
 use crate::source::{Headphone, HeadphoneData};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
@@ -222,6 +223,18 @@ impl HeadphoneEntry {
             source_file: format!("builtin:{}", self.id),
             format: Format::DelimitedTable,
             data: HeadphoneData::Measurement(ChannelCurves::Mono(io::Curve { freq_hz, db })),
+            rig: Some(self.rig_kind()),
+        }
+    }
+
+    /// The rig as an id for target matching. Every entry is oratory1990's GRAS data: in-ears
+    /// on the 711 coupler without a pinna (judged by Harman in-ear), everything that rests
+    /// on or around the ear, earbuds included, with the pinna (judged by Harman over-ear, as
+    /// in `tools/derive_simulations.py`).
+    pub fn rig_kind(&self) -> Rig {
+        match self.form {
+            Form::InEar => Rig::Coupler711,
+            Form::OverEar | Form::OnEar | Form::Earbud => Rig::EarSimulator,
         }
     }
 

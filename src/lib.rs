@@ -22,6 +22,7 @@ pub mod plot;
 pub mod plugin_presets;
 pub mod presets;
 pub mod render;
+pub mod rig;
 pub mod source;
 pub mod state;
 

@@ -47,6 +47,14 @@ const BUILTIN_TARGETS: &[(&str, &str)] = &[
         "presets/targets/harman_ie_2019v2.json",
         include_str!("../presets/targets/harman_ie_2019v2.json"),
     ),
+    (
+        "presets/targets/diffuse_field_gras_kemar.json",
+        include_str!("../presets/targets/diffuse_field_gras_kemar.json"),
+    ),
+    (
+        "presets/targets/diffuse_field_5128.json",
+        include_str!("../presets/targets/diffuse_field_5128.json"),
+    ),
 ];
 
 /// Built-in simulation files: (path in the repository, contents).
@@ -102,6 +110,74 @@ const BUILTIN_SIMULATIONS: &[(&str, &str)] = &[
     (
         "presets/simulations/studio_monitors_room.json",
         include_str!("../presets/simulations/studio_monitors_room.json"),
+    ),
+    (
+        "presets/simulations/sony_wh_1000xm4.json",
+        include_str!("../presets/simulations/sony_wh_1000xm4.json"),
+    ),
+    (
+        "presets/simulations/beats_solo_pro.json",
+        include_str!("../presets/simulations/beats_solo_pro.json"),
+    ),
+    (
+        "presets/simulations/bang_olufsen_beoplay_h95.json",
+        include_str!("../presets/simulations/bang_olufsen_beoplay_h95.json"),
+    ),
+    (
+        "presets/simulations/sony_mdr_7506.json",
+        include_str!("../presets/simulations/sony_mdr_7506.json"),
+    ),
+    (
+        "presets/simulations/audio_technica_ath_m50x.json",
+        include_str!("../presets/simulations/audio_technica_ath_m50x.json"),
+    ),
+    (
+        "presets/simulations/sennheiser_hd280_pro.json",
+        include_str!("../presets/simulations/sennheiser_hd280_pro.json"),
+    ),
+    (
+        "presets/simulations/beyerdynamic_dt770_pro_worn.json",
+        include_str!("../presets/simulations/beyerdynamic_dt770_pro_worn.json"),
+    ),
+    (
+        "presets/simulations/sennheiser_hd650.json",
+        include_str!("../presets/simulations/sennheiser_hd650.json"),
+    ),
+    (
+        "presets/simulations/samsung_galaxy_buds_pro.json",
+        include_str!("../presets/simulations/samsung_galaxy_buds_pro.json"),
+    ),
+    (
+        "presets/simulations/samsung_galaxy_buds2_pro.json",
+        include_str!("../presets/simulations/samsung_galaxy_buds2_pro.json"),
+    ),
+    (
+        "presets/simulations/sony_wf_1000xm4.json",
+        include_str!("../presets/simulations/sony_wf_1000xm4.json"),
+    ),
+    (
+        "presets/simulations/sony_wf_1000xm5.json",
+        include_str!("../presets/simulations/sony_wf_1000xm5.json"),
+    ),
+    (
+        "presets/simulations/jabra_elite_75t.json",
+        include_str!("../presets/simulations/jabra_elite_75t.json"),
+    ),
+    (
+        "presets/simulations/sennheiser_momentum_true_wireless_3.json",
+        include_str!("../presets/simulations/sennheiser_momentum_true_wireless_3.json"),
+    ),
+    (
+        "presets/simulations/bose_quietcomfort_20.json",
+        include_str!("../presets/simulations/bose_quietcomfort_20.json"),
+    ),
+    (
+        "presets/simulations/sony_mh755.json",
+        include_str!("../presets/simulations/sony_mh755.json"),
+    ),
+    (
+        "presets/simulations/apple_me186_in_ear.json",
+        include_str!("../presets/simulations/apple_me186_in_ear.json"),
     ),
 ];
 
@@ -218,9 +294,16 @@ pub struct TargetPreset {
     /// Where the table comes from.
     #[serde(default)]
     pub source: SourceRef,
-    /// The measurement rig the target belongs to.
+    /// The measurement rig the target belongs to, in words.
     #[serde(default)]
     pub rig: Option<String>,
+    /// The rig as an id; absent for a target that assumes no particular rig (ISO 11904-2).
+    #[serde(default)]
+    pub rig_id: Option<crate::rig::Rig>,
+    /// The target family (`harman`, `diffuse_field`, `in_room_flat`): targets of one family
+    /// for different rigs stand in for each other (see [`crate::rig`]).
+    #[serde(default)]
+    pub family: Option<String>,
     /// Filters added to the table (e.g. the Harman bass shelf).
     #[serde(default)]
     pub filters: Vec<FilterSpec>,
@@ -282,6 +365,14 @@ pub struct Derivation {
     /// What `fit_error_db` was measured against.
     #[serde(default)]
     pub fit_error_against: Option<String>,
+    /// The built-in headphone (`presets/headphones/<id>.json`) whose table was fitted, for
+    /// simulations of a measured device; a test recomputes the fit error from it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub headphone_id: Option<String>,
+    /// The target preset the fit used: the Harman target a device is judged by, or the
+    /// target whose difference from the reference a Harman simulation is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_id: Option<String>,
     /// Error of the device part alone (device − the Harman target it is judged by).
     #[serde(default)]
     pub device_part_fit_error_db: Option<FitError>,

@@ -34,6 +34,10 @@ pub struct Headphone {
     pub format: Format,
     /// The curves or the EQ.
     pub data: HeadphoneData,
+    /// The rig it was measured on, when known (library entries; set by the user for an
+    /// import): the target is then matched to it ([`crate::rig`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rig: Option<crate::rig::Rig>,
 }
 
 /// Why a file could not become a headphone profile, target or simulation curve.
@@ -78,6 +82,7 @@ impl Headphone {
             source_file: source_file.to_string(),
             format: imported.format,
             data,
+            rig: None,
         }
     }
 
@@ -91,6 +96,7 @@ impl Headphone {
             source_file: name.to_string(),
             format: Format::DelimitedTable,
             data: HeadphoneData::Measurement(ChannelCurves::Mono(io::Curve { freq_hz, db })),
+            rig: None,
         }
     }
 

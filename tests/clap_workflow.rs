@@ -496,3 +496,121 @@ fn level_match_keeps_every_choice_within_half_a_lu() {
         );
     });
 }
+
+/// Columns of the CSV `refcan curves` writes for `args`, by name.
+fn curves_csv(
+    dir: &Path,
+    name: &str,
+    args: &[&str],
+) -> std::collections::BTreeMap<String, Vec<f64>> {
+    let csv = dir.join(format!("{name}.csv"));
+    let mut all = vec!["curves", "-o", csv.to_str().expect("utf8")];
+    all.extend_from_slice(args);
+    refcan(&all);
+    let text = std::fs::read_to_string(&csv).expect("csv");
+    let mut lines = text.lines();
+    let header: Vec<String> = lines
+        .next()
+        .expect("header")
+        .split(',')
+        .map(String::from)
+        .collect();
+    let mut columns: std::collections::BTreeMap<String, Vec<f64>> =
+        header.iter().map(|h| (h.clone(), Vec::new())).collect();
+    for line in lines {
+        for (name, v) in header.iter().zip(line.split(',')) {
+            if let Some(c) = columns.get_mut(name) {
+                c.push(v.parse().expect("number"));
+            }
+        }
+    }
+    columns
+}
+
+/// Rig-aware targets, heard: a library in-ear (measured on the 711 coupler) with the target
+/// parameter at Harman over-ear 2018 plays the chain made for Harman in-ear 2019, the target
+/// published for its rig; the same table imported from a file (rig unknown) plays the
+/// over-ear chain. The two differ by over 2 dB in the bass, so the check can fail.
+#[test]
+fn a_library_in_ear_is_corrected_to_the_target_for_its_rig() {
+    isolated(
+        "a_library_in_ear_is_corrected_to_the_target_for_its_rig",
+        || {
+            let dir = temp_dir("workflow-rig");
+            let library = refcan::headphones::HeadphoneLibrary::builtin();
+            let entry = library.find("sony_wf_1000xm4").expect("in the library");
+            let mut table = String::from("frequency,raw\n");
+            for [f, v] in &entry.points {
+                table.push_str(&format!("{f},{v}\n"));
+            }
+            let file = dir.join("WF-1000XM4.csv");
+            std::fs::write(&file, table).expect("write");
+            let file = file.to_str().expect("utf8");
+            let ie = curves_csv(
+                &dir,
+                "ie",
+                &["--headphone", file, "--target", "harman_ie_2019v2"],
+            );
+            let oe = curves_csv(
+                &dir,
+                "oe",
+                &["--headphone", file, "--target", "harman_oe_2018"],
+            );
+            let freqs = &ie["frequency"];
+            let band: Vec<usize> = (0..freqs.len())
+                .filter(|&i| (20.0..=16_000.0).contains(&freqs[i]))
+                .collect();
+            let band_hz: Vec<f64> = band.iter().map(|&i| freqs[i]).collect();
+            let (ie, oe) = (&ie["reference chain"], &oe["reference chain"]);
+            let apart = band
+                .iter()
+                .map(|&i| (ie[i] - oe[i]).abs())
+                .fold(0.0, f64::max);
+            assert!(
+                apart > 2.0,
+                "the two targets' chains differ by only {apart:.2} dB"
+            );
+            let rate = 48_000.0;
+            for (name, args, want) in [
+                (
+                    "library",
+                    vec![
+                        "--headphone-id",
+                        "sony_wf_1000xm4",
+                        "--target",
+                        "harman_oe_2018",
+                    ],
+                    ie,
+                ),
+                (
+                    "file",
+                    vec!["--headphone", file, "--target", "harman_oe_2018"],
+                    oe,
+                ),
+            ] {
+                let state = preset(&dir, name, &args);
+                let mut plugin = plugin_with(&state, 0, rate, 1024);
+                let y = impulse_response(&mut plugin, rate, 0.6, 77);
+                let mut worst: f64 = 0.0;
+                for (ch, ear) in y.iter().enumerate() {
+                    let measured = magnitude_db(&ear[IMPULSE_AT..], rate, &band_hz);
+                    for (j, &i) in band.iter().enumerate() {
+                        let err = (measured[j] - want[i]).abs();
+                        assert!(
+                            err <= CHAIN_TOLERANCE_DB,
+                            "{name} ch {ch} at {:.1} Hz: measured {:.3} dB, expected {:.3} dB",
+                            freqs[i],
+                            measured[j],
+                            want[i]
+                        );
+                        worst = worst.max(err);
+                    }
+                }
+                println!(
+                    "{name}: worst |measured − expected chain| {worst:.4} dB over 20 Hz–16 kHz; the \
+                 in-ear and over-ear chains are up to {apart:.2} dB apart"
+                );
+            }
+        },
+    );
+}

@@ -30,6 +30,9 @@ const HARMAN_OE_2018_WO_BASS: [f64; 13] = [
 const HARMAN_IE_2019_WO_BASS: [f64; 13] = [
     -1.38, -1.86, -2.10, -1.68, -1.43, 0.0, 5.81, 9.30, 7.71, 3.60, -0.76, -10.19, -20.61,
 ];
+const DIFFUSE_FIELD_GRAS_KEMAR: [f64; 13] = [
+    -3.85, -3.85, -3.83, -3.82, -1.75, 0.0, 7.88, 11.26, 6.93, 5.45, 3.15, -2.68, -5.17,
+];
 const HARMAN_IE_2019_V2_PUBLISHED: [f64; 13] = [
     7.70, 6.66, 2.88, -0.87, -1.38, 0.0, 5.82, 9.40, 7.84, 3.65, -0.72, -10.31, -21.10,
 ];
@@ -75,7 +78,9 @@ fn every_builtin_target_is_checked_here() {
             "diffuse_field_iso_11904_2",
             "harman_in_room_flat_2013",
             "harman_oe_2018",
-            "harman_ie_2019v2"
+            "harman_ie_2019v2",
+            "diffuse_field_gras_kemar",
+            "diffuse_field_5128"
         ]
     );
     for t in &lib.targets {
@@ -96,6 +101,68 @@ fn diffuse_field_matches_reference_table() {
         &DIFFUSE_FIELD_ISO,
         TOLERANCE_DB,
     );
+}
+
+#[test]
+fn gras_kemar_diffuse_field_matches_reference_table() {
+    let lib = library();
+    // The §1.1 row's 8 kHz value (+5.45) sits on a +0.3 dB-per-step slope of the source
+    // (5.35 at 7989 Hz, 5.61 at 8069 Hz: 5.39 at 8 kHz), hence 0.15 dB for this row; the
+    // exact comparison with the source file is `rig_diffuse_fields_match_their_source_files`.
+    check(
+        "DF GRAS KEMAR",
+        &curve(&lib, "diffuse_field_gras_kemar"),
+        &DIFFUSE_FIELD_GRAS_KEMAR,
+        0.15,
+    );
+}
+
+/// The rig-specific diffuse fields against their AutoEq files in ../shared/data at every
+/// source point, both centred at 1 kHz (DSP_REFERENCE.md has no 5128 row, and its GRAS KEMAR
+/// row is read to ±0.05 dB on steep slopes). A missing file fails the test when
+/// `REFCAN_REQUIRE_SHARED_DATA=1`, as CI sets it. Tolerance: the table's 0.04 dB, twice (the
+/// target is re-centred at its own 1 kHz value, itself within 0.04 dB): 0.08 dB (measured
+/// 0.061 dB for the 5128; printed with `--nocapture`).
+#[test]
+fn rig_diffuse_fields_match_their_source_files() {
+    let required = std::env::var("REFCAN_REQUIRE_SHARED_DATA").is_ok_and(|v| v == "1");
+    let lib = library();
+    for (id, file) in [
+        ("diffuse_field_5128", "Diffuse field 5128.csv"),
+        ("diffuse_field_gras_kemar", "diffuse_field_gras_kemar.csv"),
+    ] {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../shared/data/autoeq")
+            .join(file);
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            assert!(!required, "{} is missing", path.display());
+            println!("skipped: {} not found", path.display());
+            continue;
+        };
+        let mut source = Vec::new();
+        for line in text.lines().skip(1) {
+            let mut cols = line.split(',').map(|v| v.trim().parse::<f64>());
+            let (Some(Ok(f)), Some(Ok(v))) = (cols.next(), cols.next()) else {
+                panic!("{}: bad line {line:?}", path.display())
+            };
+            source.push([f, v]);
+        }
+        let source = match Response::from_pairs(&source) {
+            Ok(r) => r,
+            Err(e) => panic!("{}: {e}", path.display()),
+        };
+        let at_1k = source.gain_at(1_000.0);
+        let c = curve(&lib, id);
+        let (mut worst, mut at): (f64, f64) = (0.0, 0.0);
+        for &f in refcan::curve::grid_hz() {
+            let e = (c.gain_at(f) - (source.gain_at(f) - at_1k)).abs();
+            if e > worst {
+                (worst, at) = (e, f);
+            }
+        }
+        println!("{id}: max |target − source| {worst:.3} dB at {at:.0} Hz on the grid");
+        assert!(worst <= 0.08, "{id}: {worst:.3} dB at {at:.0} Hz");
+    }
 }
 
 #[test]
@@ -184,14 +251,15 @@ fn pinna_gain_on_every_builtin_target() {
         }
         .build(&base);
         // 0 %: the 2–5 kHz ear-gain peak (+8.3…+11.5 dB) is gone; what is left is the line
-        // between the baseline's values at 1 and 10 kHz (≤ +2.7 dB on these targets).
+        // between the baseline's values at 1 and 10 kHz (≤ +3.2 dB on these targets: the
+        // GRAS KEMAR diffuse field is +3.15 dB at 10 kHz).
         let peak_base = base.gain_at(3_000.0).max(base.gain_at(3_300.0));
         let peak_flat = [2_000.0, 2_500.0, 3_000.0, 3_500.0, 4_000.0, 5_000.0]
             .iter()
             .map(|&f| flat.gain_at(f))
             .fold(f64::MIN, f64::max);
         assert!(
-            peak_base > 8.0 && peak_flat < 2.0,
+            peak_base > 8.0 && peak_flat < 3.2,
             "{}: {peak_base} → {peak_flat}",
             t.id
         );

@@ -1,15 +1,20 @@
 #!/usr/bin/env python3
 """Derive Refcan's built-in device simulations (presets/simulations/*.json).
 
-Usage:
-    python3 tools/derive_simulations.py /path/to/shared/data            # print parameters and errors
-    python3 tools/derive_simulations.py /path/to/shared/data --write presets/simulations
+Usage (from the repository root):
+    python3 tools/derive_simulations.py                                 # print parameters and errors
+    python3 tools/derive_simulations.py --write presets/simulations
 
 Needs numpy and scipy. Deterministic (no random starts).
 
 Definition (same as src/curve/simulation.rs): a simulation is dS(f) = D(f) - R(f), with R the
 reference target "Harman loudspeaker in-room flat 2013" (preset harman_in_room_flat_2013) and
-every curve in dB re 1 kHz on the ear-simulator rig. Curves are put on Refcan's grid (1001
+every curve in dB re 1 kHz on the ear-simulator rig. Every input is a file of this repository:
+the target presets (presets/targets/*.json: table + filters, as TargetPreset::curve builds
+them) and the built-in headphone tables (presets/headphones/*.json, each within its recorded
+fit_rms_db of an oratory1990 measurement published in AutoEq, whose path and commit it keeps).
+So tests/curve_simulations.rs recomputes every fit error below from the same data, without
+../shared. Curves are put on Refcan's grid (1001
 points, 20 Hz-20 kHz, linear interpolation in log f, held outside), centred at 1 kHz and
 smoothed the way Refcan smooths (Savitzky-Golay order 2, 1/12 octave, 2 octaves above a
 6-8 kHz sigmoid blend, as AutoEq's smoothen()).
@@ -17,7 +22,7 @@ smoothed the way Refcan smooths (Savitzky-Golay order 2, 1/12 octave, 2 octaves 
 * Harman over-ear / in-ear: dS = T - R, the target difference, fitted with a few RBJ filters.
   T is built as Refcan builds it: the 'without bass' table + RBJ low shelf 105 Hz Q 0.7
   (+6 dB over-ear, +9.5 dB in-ear) at 44.1 kHz.
-* Measured devices (oratory1990, GRAS 43AG/43AC): the device part D - T_meas is fitted with a
+* Measured devices (built-in headphone tables; oratory1990, GRAS 43AG/43AC): the device part D - T_meas is fitted with a
   few filters against the Harman target it is judged by (over-ear 2018 for over-ears and
   earbuds, in-ear 2019 v2 for in-ears); the simulation is that part's filters followed by the
   Harman simulation's filters (T_meas - R), so dS = (D - T_meas) + (T_meas - R) = D - R.
@@ -43,40 +48,38 @@ FS = 44100.0  # REFERENCE_SAMPLE_RATE_HZ in src/curve/mod.rs (AutoEq DEFAULT_FS)
 GRID = 20.0 * 1000.0 ** (np.arange(1001) / 1000.0)
 LOG_GRID = np.log10(GRID)
 REPO = "jaakkopasanen/AutoEq"
-COMMAND = "python3 tools/derive_simulations.py <shared data dir> --write presets/simulations"
+COMMAND = "python3 tools/derive_simulations.py --write presets/simulations"
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MAIN_BAND = GRID <= 10000.0
 HIGH_BAND = GRID > 10000.0
 WEIGHTS = np.where(MAIN_BAND, 1.0, 0.25)
 GAIN_RIDGE = 0.2
 SEED_BAND = ((GRID >= 40.0) & (GRID <= 12000.0)).astype(float)
 
-SOURCES = {
-    "in_room_flat": ("loudspeaker_in-room_flat_2013.csv", "targets/loudspeaker_in-room_flat_2013.csv",
-                     "e6a7b6cd03d7b0fd55b3ee91fa865252e943f5c3"),
-    "oe_wo_bass": ("harman_over-ear_2018_wo_bass.csv", "targets/harman_over-ear_2018_wo_bass.csv",
-                   "e6a7b6cd03d7b0fd55b3ee91fa865252e943f5c3"),
-    "ie_wo_bass": ("Harman in-ear 2019 without bass.csv", "targets/Harman in-ear 2019 without bass.csv",
-                   "8616bed4a616c4c0a2dbeb9ff67907cf2e521b39"),
-    "airpods": ("Apple AirPods.csv", "measurements/oratory1990/data/earbud/Apple AirPods.csv",
-                "f624f4f7d0cfaf702fb206827abb5a54cf6be6ba"),
-    "earpods": ("Apple EarPods.csv", "measurements/oratory1990/data/earbud/Apple EarPods/Apple EarPods.csv",
-                "15d9380ecb56656deba0a377d64e03a15dd72375"),
-    "studio3": ("Beats Studio3 Wireless.csv", "measurements/oratory1990/data/over-ear/Beats Studio3 Wireless.csv",
-                "d00f69e53ea57b16582b80e17622ad263a03abe0"),
-    "powerbeats": ("Beats Powerbeats Pro.csv", "measurements/oratory1990/data/in-ear/Beats Powerbeats Pro.csv",
-                   "f624f4f7d0cfaf702fb206827abb5a54cf6be6ba"),
-    "xb50": ("Sony MDR-XB50.csv", "measurements/oratory1990/data/in-ear/Sony MDR-XB50.csv",
-             "f624f4f7d0cfaf702fb206827abb5a54cf6be6ba"),
-}
-
-
 # ---------------------------------------------------------------- curves
 
-def read_curve(data_dir, key):
-    path = os.path.join(data_dir, "autoeq", SOURCES[key][0])
-    a = np.loadtxt(path, delimiter=",", skiprows=1)
-    v = np.interp(LOG_GRID, np.log10(a[:, 0]), a[:, 1])
-    return centre(v)
+def on_grid(points):
+    """A [[f, dB], ...] table on the grid: linear in log f, end values held (Response::from_pairs)."""
+    a = np.array(points, dtype=float)
+    return np.interp(LOG_GRID, np.log10(a[:, 0]), a[:, 1])
+
+
+def read_json(*parts):
+    with open(os.path.join(ROOT, *parts), encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+def read_target(target_id):
+    """A target preset's curve as TargetPreset::curve builds it: table + filters, centred."""
+    t = read_json("presets", "targets", target_id + ".json")
+    assert t.get("filter_sample_rate_hz", FS) == FS, target_id
+    return centre(on_grid(t["points"]) + cascade_db(t["filters"])), t
+
+
+def read_headphone(headphone_id):
+    """A built-in headphone table (presets/headphones/<id>.json), centred at 1 kHz."""
+    h = read_json("presets", "headphones", headphone_id + ".json")
+    return centre(on_grid(h["points"])), h
 
 
 def centre(v):
@@ -230,26 +233,102 @@ def errors(target, filters):
 
 # ---------------------------------------------------------------- presets
 
-def source_entry(key, role):
-    file, path, commit = SOURCES[key]
-    return {"repository": REPO, "path": path, "commit": commit, "licence": "MIT", "role": role}
+def target_source(t, role):
+    src = t["source"]
+    return {"repository": src["repository"], "path": src["path"], "commit": src["commit"],
+            "licence": src.get("licence", "MIT"),
+            "role": f"{role}, via presets/targets/{t['id']}.json ({t['name']})"}
+
+
+def headphone_source(h):
+    src = h["source"]
+    return {"repository": "jaakkopasanen/AutoEq", "path": src["path"], "commit": src["commit"],
+            "licence": "MIT",
+            "role": f"measurement ({src['author']}, {h['rig'].split(' (')[0]}), via the built-in table "
+                    f"presets/headphones/{h['id']}.json (within {h['fit_rms_db']} dB RMS of the source)"}
+
+
+def describe(device, meas_target, meas_name):
+    """A plain summary of a device against the Harman target it is judged by, from the data."""
+    d = smooth(device - meas_target)
+    band = lambda lo, hi: float(np.mean(d[(GRID >= lo) & (GRID <= hi)]))
+    parts = [f"bass 30-80 Hz {band(30.0, 80.0):+.1f} dB", f"low mids 150-500 Hz {band(150.0, 500.0):+.1f} dB",
+             f"presence 2-5 kHz {band(2000.0, 5000.0):+.1f} dB", f"treble 6-10 kHz {band(6000.0, 10000.0):+.1f} dB"]
+    return f"Against {meas_name} (smoothed, 1 kHz = 0): " + ", ".join(parts) + "."
+
+
+# Measured devices: (simulation id, display name, category, built-in headphone id, the Harman
+# target it is judged by, structure, peaking filters, notes or None for a summary from the data).
+# The first five ids are the original set (stable); the rest widen the list of listeners' devices.
+HP = lambda f, q: [{"kind": "high_pass", "freq_hz": f, "q": q, "gain_db": 0.0}]
+SHELVES = [{"kind": "low_shelf", "freq_hz": 200.0, "q": 0.7, "gain_db": 0.0},
+           {"kind": "high_shelf", "freq_hz": 8000.0, "q": 0.7, "gain_db": 0.0}]
+DEVICES = [
+    ("open_earbuds", "Open earbuds (Apple AirPods)", "earbud", "apple_airpods", "oe", HP(92.0, 0.54) + SHELVES, 4,
+     "Unsealed earbud: steep bass loss below ~100 Hz (2nd-order high-pass relative to Harman, "
+     "DSP_REFERENCE.md section 6.1), forward 2-5 kHz."),
+    ("wired_earbuds", "Wired earbuds (Apple EarPods)", "earbud", "apple_earpods", "oe", HP(106.0, 0.68) + SHELVES, 5,
+     "Unsealed wired earbud: bass loss below ~110 Hz, +6-9 dB between 2 and 6 kHz relative to Harman."),
+    ("consumer_over_ear_warm", "Consumer over-ear, warm (Beats Studio3)", "headphone", "beats_studio3", "oe",
+     SHELVES, 5,
+     "Warm upper bass and low mids (+6 dB near 380 Hz relative to Harman) and a 5 kHz dip "
+     "(DSP_REFERENCE.md section 6.1)."),
+    ("bass_boosted_earbuds", "Bass-boosted in-ears (Sony MDR-XB50 Extra Bass)", "in_ear", "sony_mdr_xb50", "ie",
+     SHELVES, 4,
+     "Sealed 'extra bass' in-ear: upper bass +5 dB above Harman in-ear (which already has +9.5 dB), "
+     "recessed 2-5 kHz and treble."),
+    ("sport_earbuds", "True-wireless sport in-ears (Beats Powerbeats Pro)", "in_ear", "beats_powerbeats_pro", "ie",
+     SHELVES, 4,
+     "Sealed true-wireless in-ear: close to Harman in-ear below 3 kHz, 4-7 dB less from 4 kHz up."),
+    ("sony_wh_1000xm4", "Noise-cancelling over-ear (Sony WH-1000XM4)", "headphone", "sony_wh_1000xm4", "oe",
+     SHELVES, 7, None),
+    ("beats_solo_pro", "Consumer on-ear (Beats Solo Pro)", "headphone", "beats_solo_pro", "oe", SHELVES, 7, None),
+    ("bang_olufsen_beoplay_h95", "Premium wireless over-ear (Bang & Olufsen Beoplay H95)", "headphone",
+     "bang_olufsen_beoplay_h95", "oe", SHELVES, 7, None),
+    ("sony_mdr_7506", "Studio closed-back (Sony MDR-7506)", "headphone", "sony_mdr_7506", "oe", SHELVES, 7, None),
+    ("audio_technica_ath_m50x", "Studio closed-back (Audio-Technica ATH-M50x)", "headphone",
+     "audio_technica_ath_m50x", "oe", SHELVES, 7, None),
+    ("sennheiser_hd280_pro", "Studio closed-back (Sennheiser HD 280 Pro)", "headphone", "sennheiser_hd280_pro",
+     "oe", SHELVES, 7, None),
+    ("beyerdynamic_dt770_pro_worn", "Studio closed-back, worn pads (Beyerdynamic DT 770 Pro)", "headphone",
+     "beyerdynamic_dt770_pro_worn", "oe", SHELVES, 7, None),
+    ("sennheiser_hd650", "Audiophile open-back (Sennheiser HD 650)", "headphone", "sennheiser_hd650", "oe",
+     SHELVES, 7, None),
+    ("samsung_galaxy_buds_pro", "True-wireless in-ears (Samsung Galaxy Buds Pro)", "in_ear",
+     "samsung_galaxy_buds_pro", "ie", SHELVES, 7, None),
+    ("samsung_galaxy_buds2_pro", "True-wireless in-ears (Samsung Galaxy Buds2 Pro)", "in_ear",
+     "samsung_galaxy_buds2_pro", "ie", SHELVES, 7, None),
+    ("sony_wf_1000xm4", "Noise-cancelling in-ears (Sony WF-1000XM4)", "in_ear", "sony_wf_1000xm4", "ie",
+     SHELVES, 7, None),
+    ("sony_wf_1000xm5", "Noise-cancelling in-ears (Sony WF-1000XM5)", "in_ear", "sony_wf_1000xm5", "ie",
+     SHELVES, 7, None),
+    ("jabra_elite_75t", "True-wireless in-ears (Jabra Elite 75t)", "in_ear", "jabra_elite_75t", "ie", SHELVES, 7,
+     None),
+    ("sennheiser_momentum_true_wireless_3", "True-wireless in-ears (Sennheiser Momentum True Wireless 3)",
+     "in_ear", "sennheiser_momentum_true_wireless_3", "ie", SHELVES, 7, None),
+    ("bose_quietcomfort_20", "Noise-cancelling wired in-ears (Bose QuietComfort 20)", "in_ear",
+     "bose_quietcomfort_20", "ie", SHELVES, 7, None),
+    ("sony_mh755", "Bundled phone in-ears (Sony MH755)", "in_ear", "sony_mh755", "ie", SHELVES, 7, None),
+    ("apple_me186_in_ear", "Apple In-Ear Headphones (ME186)", "in_ear", "apple_me186_in_ear", "ie", SHELVES, 7,
+     None),
+]
 
 
 def main():
-    if len(sys.argv) < 2:
+    if len(sys.argv) > 1 and sys.argv[1] != "--write":
         print(__doc__)
         sys.exit(2)
-    data = sys.argv[1]
     out_dir = sys.argv[sys.argv.index("--write") + 1] if "--write" in sys.argv else None
 
     ls = lambda g: [{"kind": "low_shelf", "freq_hz": 105.0, "q": 0.7, "gain_db": g}]
-    ref = read_curve(data, "in_room_flat")
-    oe = centre(read_curve(data, "oe_wo_bass") + cascade_db(ls(6.0)))
-    ie = centre(read_curve(data, "ie_wo_bass") + cascade_db(ls(9.5)))
+    ref, ref_preset = read_target("harman_in_room_flat_2013")
+    oe, oe_preset = read_target("harman_oe_2018")
+    ie, ie_preset = read_target("harman_ie_2019v2")
+    judged_by = {"oe": (oe, oe_preset, "Harman over-ear 2018"), "ie": (ie, ie_preset, "Harman in-ear 2019")}
 
     presets = []
 
-    def target_sim(sim_id, name, target, target_key, shelf_db, n_peaks, notes):
+    def target_sim(sim_id, name, target, target_preset, shelf_db, n_peaks, notes):
         goal = smooth(target - ref)
         structure = ls(shelf_db) + [{"kind": "high_shelf", "freq_hz": 10000.0, "q": 0.7, "gain_db": -2.0}]
         filters = fit(goal, structure, n_peaks)
@@ -260,31 +339,36 @@ def main():
             "derivation": {
                 "method": "fit",
                 "fitted": "smoothed target difference: Harman target (without-bass table + 105 Hz shelf) - in-room flat",
+                "target_id": target_preset["id"],
                 "fit_error_db": err,
+                "fit_error_against": "smoothed (target - in-room flat)",
             },
-            "sources": [source_entry(target_key, "Harman target, without-bass table"),
-                        source_entry("in_room_flat", "reference")],
+            "sources": [target_source(target_preset, "Harman target, without-bass table"),
+                        target_source(ref_preset, "reference")],
             "notes": notes,
         })
-        return filters, err
+        return filters
 
-    oe_filters, _ = target_sim(
-        "harman_oe_2018", "Harman over-ear 2018 (audiophile neutral)", oe, "oe_wo_bass", 6.0, 4,
-        "What a listener on a Harman-tuned over-ear headphone hears relative to a flat loudspeaker in "
-        "a room: about +7.5 dB of bass below 100 Hz, 2-3 kHz slightly lower, treble slightly lower "
-        "(DSP_REFERENCE.md section 1.1 difference table).")
-    ie_filters, _ = target_sim(
-        "harman_ie_2019", "Harman in-ear 2019 (audiophile neutral IEM)", ie, "ie_wo_bass", 9.5, 4,
-        "What a listener on a Harman-tuned in-ear headphone hears relative to a flat loudspeaker in a "
-        "room: about +11 dB of bass below 60 Hz. The in-ear target belongs to a coupler rig; the "
-        "difference is meaningful because both Harman targets share the in-room baseline (Olive).")
+    sim_filters = {
+        "oe": target_sim(
+            "harman_oe_2018", "Harman over-ear 2018 (audiophile neutral)", oe, oe_preset, 6.0, 4,
+            "What a listener on a Harman-tuned over-ear headphone hears relative to a flat loudspeaker in "
+            "a room: about +7.5 dB of bass below 100 Hz, 2-3 kHz slightly lower, treble slightly lower "
+            "(DSP_REFERENCE.md section 1.1 difference table)."),
+        "ie": target_sim(
+            "harman_ie_2019", "Harman in-ear 2019 (audiophile neutral IEM)", ie, ie_preset, 9.5, 4,
+            "What a listener on a Harman-tuned in-ear headphone hears relative to a flat loudspeaker in a "
+            "room: about +11 dB of bass below 60 Hz. The in-ear target belongs to a coupler rig; the "
+            "difference is meaningful because both Harman targets share the in-room baseline (Olive)."),
+    }
 
-    def device_sim(sim_id, name, category, key, meas_target, meas_name, sim_filters, structure, n_peaks, notes):
-        device = read_curve(data, key)
+    for sim_id, name, category, hp_id, judged, structure, n_peaks, notes in DEVICES:
+        device, h = read_headphone(hp_id)
+        meas_target, meas_preset, meas_name = judged_by[judged]
         goal = smooth(device - meas_target)
         part = fit(goal, structure, n_peaks)
         part_err = errors(goal, part)
-        total = part + sim_filters
+        total = part + sim_filters[judged]
         total_err = errors(smooth(device - ref), total)
         presets.append({
             "id": sim_id, "name": name, "category": category,
@@ -293,37 +377,17 @@ def main():
                 "method": "fit",
                 "fitted": f"first {len(part)} filters: smoothed (device - {meas_name}); the rest: the "
                           f"{meas_name} simulation ({meas_name} - in-room flat)",
+                "headphone_id": hp_id,
+                "target_id": meas_preset["id"],
                 "device_part_fit_error_db": part_err,
                 "fit_error_db": total_err,
                 "fit_error_against": "smoothed (device - in-room flat)",
             },
-            "sources": [source_entry(key, "measurement (oratory1990, GRAS rig)"),
-                        source_entry("oe_wo_bass" if meas_target is oe else "ie_wo_bass", "target it is judged by"),
-                        source_entry("in_room_flat", "reference")],
-            "notes": notes,
+            "sources": [headphone_source(h),
+                        target_source(meas_preset, "target it is judged by"),
+                        target_source(ref_preset, "reference")],
+            "notes": notes or describe(device, meas_target, meas_name),
         })
-
-    hp = lambda f, q: [{"kind": "high_pass", "freq_hz": f, "q": q, "gain_db": 0.0}]
-    shelves = [{"kind": "low_shelf", "freq_hz": 200.0, "q": 0.7, "gain_db": 0.0},
-               {"kind": "high_shelf", "freq_hz": 8000.0, "q": 0.7, "gain_db": 0.0}]
-    device_sim("open_earbuds", "Open earbuds (Apple AirPods)", "earbud", "airpods", oe, "Harman over-ear 2018",
-               oe_filters, hp(92.0, 0.54) + shelves, 4,
-               "Unsealed earbud: steep bass loss below ~100 Hz (2nd-order high-pass relative to Harman, "
-               "DSP_REFERENCE.md section 6.1), forward 2-5 kHz.")
-    device_sim("wired_earbuds", "Wired earbuds (Apple EarPods)", "earbud", "earpods", oe, "Harman over-ear 2018",
-               oe_filters, hp(106.0, 0.68) + shelves, 4,
-               "Unsealed wired earbud: bass loss below ~110 Hz, +6-9 dB between 2 and 6 kHz relative to Harman.")
-    device_sim("consumer_over_ear_warm", "Consumer over-ear, warm (Beats Studio3)", "headphone", "studio3", oe,
-               "Harman over-ear 2018", oe_filters, shelves, 5,
-               "Warm upper bass and low mids (+6 dB near 380 Hz relative to Harman) and a 5 kHz dip "
-               "(DSP_REFERENCE.md section 6.1).")
-    device_sim("bass_boosted_earbuds", "Bass-boosted in-ears (Sony MDR-XB50 Extra Bass)", "in_ear", "xb50", ie,
-               "Harman in-ear 2019", ie_filters, shelves, 4,
-               "Sealed 'extra bass' in-ear: upper bass +5 dB above Harman in-ear (which already has +9.5 dB), "
-               "recessed 2-5 kHz and treble.")
-    device_sim("sport_earbuds", "True-wireless sport in-ears (Beats Powerbeats Pro)", "in_ear", "powerbeats", ie,
-               "Harman in-ear 2019", ie_filters, shelves, 4,
-               "Sealed true-wireless in-ear: close to Harman in-ear below 3 kHz, 4-7 dB less from 4 kHz up.")
 
     def estimate(sim_id, name, category, filters, mono, band_limit, sources, notes):
         presets.append({
@@ -389,7 +453,7 @@ def main():
              "low shelf at 80-100 Hz (90 Hz, +8 dB here), 4th-order subsonic high-pass at 30-35 Hz, "
              "high-frequency loss above 10 kHz at distance (-3 dB shelf).")
     estimate("studio_monitors_room", "Studio monitors in a room", "loudspeaker", [], False, {},
-             [source_entry("in_room_flat", "reference: a flat loudspeaker in a good room, measured on the rig")],
+             [target_source(ref_preset, "reference: a flat loudspeaker in a good room, measured on the rig")],
              "The reference itself: Refcan's simulations are expressed relative to Harman's in-room "
              "response of flat loudspeakers, so a good studio monitor pair in a treated room is dS = 0 dB "
              "by definition. Kept as a slot so an A/B between devices and monitors needs no mode switch.")

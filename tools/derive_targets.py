@@ -35,7 +35,11 @@ TARGETS = [
         "file": "diffuse_field_iso_11904-2.csv",
         "path": "compensation/diffuse_field_iso_11904-2.csv",
         "commit": "a0d3b5be2d41f28a241cc97b1b3d2937aca5ba64",
-        "rig": "ear simulator with pinna (GRAS 43AG family), eardrum reference point",
+        "rig": "human ear (ISO 11904-2 average at the eardrum); no specific rig. On an ear simulator "
+               "with pinna the rig's own diffuse field (diffuse_field_gras_kemar, diffuse_field_5128) "
+               "is used when the headphone's rig is known",
+        "rig_id": None,
+        "family": "diffuse_field",
         "filters": [],
         "notes": "Free-to-eardrum diffuse-field transfer function of ISO 11904-2 as digitised "
                  "by AutoEq; the classic 'neutral' headphone target: +11.6 dB ear gain near 3 kHz, "
@@ -48,6 +52,8 @@ TARGETS = [
         "path": "targets/loudspeaker_in-room_flat_2013.csv",
         "commit": "e6a7b6cd03d7b0fd55b3ee91fa865252e943f5c3",
         "rig": "ear simulator with pinna (GRAS 43AG family)",
+        "rig_id": "ear_simulator",
+        "family": "in_room_flat",
         "filters": [],
         "notes": "A flat (anechoic) loudspeaker pair in a good room measured on the rig: the "
                  "common baseline of Harman's headphone targets (Olive) and the reference "
@@ -60,6 +66,8 @@ TARGETS = [
         "path": "targets/harman_over-ear_2018_wo_bass.csv",
         "commit": "e6a7b6cd03d7b0fd55b3ee91fa865252e943f5c3",
         "rig": "GRAS 43AG ear simulator with pinna (over-ear/on-ear headphones)",
+        "rig_id": "ear_simulator",
+        "family": "harman",
         "filters": [{"kind": "low_shelf", "freq_hz": 105.0, "q": 0.7, "gain_db": 6.0}],
         "with_bass": {
             "file": "Harman over-ear 2018.csv",
@@ -79,6 +87,8 @@ TARGETS = [
         "path": "targets/Harman in-ear 2019 without bass.csv",
         "commit": "8616bed4a616c4c0a2dbeb9ff67907cf2e521b39",
         "rig": "IEC 60318-4 (711) coupler in a GRAS ear simulator (in-ear headphones)",
+        "rig_id": "coupler_711",
+        "family": "harman",
         "filters": [{"kind": "low_shelf", "freq_hz": 105.0, "q": 0.7, "gain_db": 9.5}],
         "with_bass": {
             "file": "harman_in-ear_2019v2.csv",
@@ -90,6 +100,35 @@ TARGETS = [
                  "with-bass file is NOT exactly that shelf difference (DSP_REFERENCE.md section 1.2: "
                  "+9.08 dB at 20 Hz and +4.98 dB at 100 Hz against +9.48 and +5.16 for the shelf); "
                  "with_bass_check records how far the two differ.",
+    },
+    {
+        "id": "diffuse_field_gras_kemar",
+        "name": "Diffuse field (GRAS KEMAR)",
+        "file": "diffuse_field_gras_kemar.csv",
+        "path": "targets/diffuse_field_gras_kemar.csv",
+        "commit": "e6a7b6cd03d7b0fd55b3ee91fa865252e943f5c3",
+        "rig": "GRAS KEMAR / 43AG ear simulator with pinna",
+        "rig_id": "ear_simulator",
+        "family": "diffuse_field",
+        "filters": [],
+        "notes": "The diffuse-field response of the GRAS rig itself as published by AutoEq: the "
+                 "diffuse-field target for headphones measured on a GRAS 43AG/KEMAR ear simulator "
+                 "(+11.6 dB near 2.75 kHz, DSP_REFERENCE.md section 1.1). Used in place of ISO "
+                 "11904-2 when the headphone's rig is known to be that ear simulator.",
+    },
+    {
+        "id": "diffuse_field_5128",
+        "name": "Diffuse field (B&K 5128)",
+        "file": "Diffuse field 5128.csv",
+        "path": "targets/Diffuse field 5128.csv",
+        "commit": "6c9a097626213b8cbb0973e5a4dd645f5f9e3fd4",
+        "rig": "Bruel & Kjaer 5128 head and torso simulator",
+        "rig_id": "bk_5128",
+        "family": "diffuse_field",
+        "filters": [],
+        "notes": "The diffuse-field response of the B&K 5128 as published by AutoEq: the "
+                 "diffuse-field target for headphones measured on that rig (DSP_REFERENCE.md "
+                 "section 1.4). Used in place of ISO 11904-2 when the headphone's rig is the 5128.",
     },
 ]
 
@@ -224,6 +263,8 @@ def main():
                 "description": "AutoEq target CSV (frequency,raw; dB re 1 kHz)",
             },
             "rig": spec["rig"],
+            "rig_id": spec["rig_id"],
+            "family": spec["family"],
             "filters": spec["filters"],
             "filter_sample_rate_hz": FILTER_FS_HZ,
             "table_error_db": {

@@ -442,7 +442,13 @@ mod tests {
         let third = wait_for_layout(&mut inbox, 8);
         inbox.retire(second);
         inbox.retire(third);
-        let status = designer.status();
+        // The status is updated just after a design is handed over: wait for it.
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        let mut status = designer.status();
+        while status.designs < 3 && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(5));
+            status = designer.status();
+        }
         assert!(
             status.designs >= 3 && status.last_error.is_none(),
             "{status:?}"

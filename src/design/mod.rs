@@ -192,7 +192,8 @@ pub enum DesignError {
 }
 
 /// The chain curves for `settings`, `headphone` and the slots' sources, with the built-in
-/// targets of `library`.
+/// targets of `library`; the target is matched to the headphone's rig when that is known
+/// ([`crate::rig::resolve_target`]).
 pub fn chain_curves(
     settings: &DesignSettings,
     headphone: Option<&Headphone>,
@@ -200,9 +201,12 @@ pub fn chain_curves(
     library: &PresetLibrary,
 ) -> Result<ChainCurves, DesignError> {
     settings.chain.validate()?;
+    let resolved =
+        crate::rig::resolve_target(library, &settings.target_id, headphone.and_then(|h| h.rig))
+            .ok_or_else(|| DesignError::UnknownTarget(settings.target_id.clone()))?;
     let preset = library
-        .target(&settings.target_id)
-        .ok_or_else(|| DesignError::UnknownTarget(settings.target_id.clone()))?;
+        .target(&resolved.used_id)
+        .ok_or_else(|| DesignError::UnknownTarget(resolved.used_id.clone()))?;
     let baseline = preset.curve().map_err(|e| DesignError::BadTarget {
         id: preset.id.clone(),
         message: e.to_string(),

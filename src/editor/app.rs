@@ -10,6 +10,7 @@ use crate::headphones::{HeadphoneEntry, HeadphoneLibrary};
 use crate::io::ImportOptions;
 use crate::meters::Ballistics;
 use crate::params::ListenChoice;
+use crate::rig::{ResolutionKind, Rig};
 use crate::source::Headphone;
 use crate::state::{OfflineRender, SlotContent};
 use egui::{Color32, RichText, Ui};
@@ -90,6 +91,8 @@ pub struct EditorApp {
     headphones: HeadphoneLibrary,
     /// What the library picker's search field holds.
     pub library_filter: String,
+    /// What the slot row's library picker's search field holds.
+    pub slot_library_filter: String,
     /// The last import's outcome.
     pub message: Option<Message>,
     dialog: Option<(mpsc::Receiver<DialogOutcome>, ImportDestination)>,
@@ -113,6 +116,7 @@ impl EditorApp {
             path_text: String::new(),
             headphones: HeadphoneLibrary::builtin(),
             library_filter: String::new(),
+            slot_library_filter: String::new(),
             message: None,
             dialog: None,
             slot_edit: 0,
@@ -241,44 +245,15 @@ impl EditorApp {
             {
                 self.open_dialog(ImportDestination::Headphone);
             }
-            let mut picked: Option<HeadphoneEntry> = None;
-            let filter = &mut self.library_filter;
-            let library = &self.headphones;
             let library_label = ui.label("or pick:");
-            egui::ComboBox::from_id_salt("headphone_library")
-                .selected_text(format!("Library ({})…", library.entries().len()))
-                .width(150.0)
-                .height(420.0)
-                .show_ui(ui, |ui| {
-                    ui.horizontal(|ui| {
-                        let label = ui.label("Search:");
-                        ui.add(
-                            egui::TextEdit::singleline(filter)
-                                .hint_text("brand, model")
-                                .desired_width(220.0),
-                        )
-                        .labelled_by(label.id);
-                    });
-                    for entry in library.search(filter.trim()) {
-                        let text =
-                            format!("{} ({})", entry.name, entry.form.name().replace('_', "-"));
-                        if ui
-                            .selectable_label(false, text)
-                            .on_hover_text(format!(
-                                "{}\nrig: {}\nstored within {:.2} dB RMS of the source",
-                                entry.source_line(),
-                                entry.rig,
-                                entry.fit_rms_db
-                            ))
-                            .clicked()
-                        {
-                            picked = Some(entry.clone());
-                        }
-                    }
-                })
-                .response
-                .on_hover_text("Pick your headphone from the built-in library")
-                .labelled_by(library_label.id);
+            let picked = library_picker(
+                ui,
+                "headphone_library",
+                &mut self.library_filter,
+                &self.headphones,
+                library_label.id,
+                "Pick your headphone from the built-in library",
+            );
             if let Some(entry) = picked {
                 self.install_from_library(&entry);
             }
@@ -410,6 +385,28 @@ impl EditorApp {
             {
                 self.open_dialog(ImportDestination::Slot(self.slot_edit));
             }
+            let or_label = ui.label("or:");
+            let picked = library_picker(
+                ui,
+                "slot_library",
+                &mut self.slot_library_filter,
+                &self.headphones,
+                or_label.id,
+                "Hear your mix as on a headphone of the built-in library",
+            );
+            if let Some(entry) = picked {
+                let k = self.slot_edit;
+                self.assign_slot(
+                    k,
+                    SlotContent::OtherHeadphone {
+                        headphone: entry.to_headphone(),
+                    },
+                );
+                self.message = Some(Message {
+                    text: format!("Slot {} plays {} (library).", k + 1, entry.name),
+                    error: false,
+                });
+            }
         });
     }
 
@@ -417,6 +414,7 @@ impl EditorApp {
         let params = self.shared.params.clone();
         ui.add_space(4.0);
         widgets::param_menu(ui, gui, &params.target, "Target");
+        self.rig_row(ui);
         egui::Grid::new("knobs")
             .num_columns(2)
             .spacing([8.0, 6.0])
@@ -654,6 +652,65 @@ impl EditorApp {
         });
     }
 
+    /// The rig the headphone was measured on (editable; library entries know theirs) and
+    /// which target that makes the chain use ([`crate::rig::resolve_target`]).
+    fn rig_row(&mut self, ui: &mut Ui) {
+        let params = self.shared.params.clone();
+        let headphone = params.state.headphone();
+        let rig = headphone.as_ref().and_then(|h| h.rig);
+        if let Some(h) = &headphone {
+            let mut chosen = rig;
+            ui.horizontal(|ui| {
+                let label = ui.label("Measured on");
+                egui::ComboBox::from_id_salt("headphone_rig")
+                    .width(170.0)
+                    .selected_text(rig.map_or("unknown rig", |r| r.label()))
+                    .show_ui(ui, |ui| {
+                        ui.selectable_value(&mut chosen, None, "unknown rig");
+                        for r in Rig::ALL {
+                            ui.selectable_value(&mut chosen, Some(r), r.label());
+                        }
+                    })
+                    .response
+                    .on_hover_text(
+                        "The rig the measurement comes from: the target is then the one \
+                         published for that rig where one exists",
+                    )
+                    .labelled_by(label.id);
+            });
+            if chosen != rig {
+                let mut state = params.state.get();
+                if let Some(stored) = state.headphone.as_mut() {
+                    stored.rig = chosen;
+                    params.state.replace(state);
+                }
+                self.message = Some(Message {
+                    text: format!(
+                        "{} measured on: {}.",
+                        h.name,
+                        chosen.map_or("unknown rig", |r| r.label())
+                    ),
+                    error: false,
+                });
+            }
+        }
+        let chosen_id = params.target.value().preset_id();
+        let library = &self.shared.library;
+        if let (Some(r), Some(t)) = (
+            crate::rig::resolve_target(library, chosen_id, rig),
+            library.target(chosen_id),
+        ) {
+            let warn = matches!(r.kind, ResolutionKind::Mismatch { .. });
+            let text = RichText::new(r.describe(&t.name)).small();
+            ui.add(egui::Label::new(if warn {
+                text.color(colors::WARNING)
+            } else {
+                text
+            }))
+            .on_hover_text(t.rig.clone().unwrap_or_default());
+        }
+    }
+
     fn assign_slot(&mut self, k: usize, content: SlotContent) {
         let params = &self.shared.params;
         let mut state = params.state.get();
@@ -662,6 +719,52 @@ impl EditorApp {
             params.state.replace(state);
         }
     }
+}
+
+/// A searchable menu of the built-in headphone library; the entry clicked, if any.
+fn library_picker(
+    ui: &mut Ui,
+    id_salt: &str,
+    filter: &mut String,
+    library: &HeadphoneLibrary,
+    label: egui::Id,
+    hover: &str,
+) -> Option<HeadphoneEntry> {
+    let mut picked = None;
+    egui::ComboBox::from_id_salt(id_salt)
+        .selected_text(format!("Library ({})…", library.entries().len()))
+        .width(150.0)
+        .height(420.0)
+        .show_ui(ui, |ui| {
+            ui.horizontal(|ui| {
+                let search = ui.label("Search:");
+                ui.add(
+                    egui::TextEdit::singleline(filter)
+                        .hint_text("brand, model")
+                        .desired_width(220.0),
+                )
+                .labelled_by(search.id);
+            });
+            for entry in library.search(filter.trim()) {
+                let text = format!("{} ({})", entry.name, entry.form.name().replace('_', "-"));
+                if ui
+                    .selectable_label(false, text)
+                    .on_hover_text(format!(
+                        "{}\nrig: {}\nstored within {:.2} dB RMS of the source",
+                        entry.source_line(),
+                        entry.rig,
+                        entry.fit_rms_db
+                    ))
+                    .clicked()
+                {
+                    picked = Some(entry.clone());
+                }
+            }
+        })
+        .response
+        .on_hover_text(hover)
+        .labelled_by(label);
+    picked
 }
 
 /// A listen button's text: "Reference", or the slot number over what the slot holds.

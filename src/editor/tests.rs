@@ -659,3 +659,101 @@ fn a_headphone_picked_from_the_library_is_corrected_like_an_import() {
     assert!((residual(300.0) - residual(1_000.0)).abs() < 1.0);
     h.get_by_label_contains("Corrected for Beyerdynamic DT 770 Pro");
 }
+
+#[test]
+fn a_slot_takes_a_headphone_from_the_library() {
+    let mut h = harness();
+    settle(&mut h);
+    h.state_mut().app.slot_edit = 2;
+    h.step();
+    h.get_by_role_and_label(A11yRole::ComboBox, "or:").click();
+    h.step();
+    h.step();
+    let search = h.get_by_role_and_label(A11yRole::TextInput, "Search:");
+    search.focus();
+    search.type_text("hd 650");
+    h.step();
+    h.step();
+    h.get_by_label_contains("Sennheiser HD 650").click();
+    h.step();
+    let library = crate::headphones::HeadphoneLibrary::builtin();
+    let entry = library.find("sennheiser_hd650").expect("in the library");
+    let slots = h.state().params.state.get().slots;
+    assert_eq!(
+        slots[2],
+        crate::state::SlotContent::OtherHeadphone {
+            headphone: entry.to_headphone()
+        },
+        "slot 3 holds the entry as data"
+    );
+    h.step();
+    h.get_by_label_contains("Slot 3 plays Sennheiser HD 650 (library)");
+    // Listening to slot 3 plots the reference plus the HD 650's deviation from the target.
+    automate(&h.state().params.listen, ListenChoice::Slot3);
+    settle(&mut h);
+    let heard = curve(&h, Role::Result);
+    let target = curve(&h, Role::Target);
+    let rise = |c: &PlottedCurve, f: f64| c.db_at(f).expect("f") - c.db_at(1_000.0).expect("1k");
+    let table = |f: f64| entry.level_at(f) - entry.level_at(1_000.0);
+    for f in [40.0, 200.0, 3_000.0] {
+        let got = rise(&heard, f) - rise(&target, f);
+        let reference_target = library_target("harman_in_room_flat_2013");
+        let want = table(f) - (reference_target.gain_at(f) - reference_target.gain_at(1_000.0));
+        assert!(
+            (got - want).abs() < 1.0,
+            "{f} Hz: heard − target {got:.2} dB, HD 650 − reference {want:.2} dB"
+        );
+    }
+}
+
+fn library_target(id: &str) -> Response {
+    PresetLibrary::builtin()
+        .target(id)
+        .map(|t| t.curve().expect("curve"))
+        .expect("built-in target")
+}
+
+#[test]
+fn the_target_follows_the_headphones_rig() {
+    use crate::params::TargetChoice;
+    let mut h = harness();
+    settle(&mut h);
+    let library = crate::headphones::HeadphoneLibrary::builtin();
+    let iem = library
+        .find("sony_wf_1000xm4")
+        .expect("in the library")
+        .clone();
+    h.state_mut().app.install_from_library(&iem);
+    automate(&h.state().params.target, TargetChoice::HarmanOe2018);
+    settle(&mut h);
+    // An in-ear measured on the 711 coupler is corrected to Harman in-ear 2019 (+9.5 dB
+    // shelf), not the over-ear target chosen (+6 dB): about 3.5 dB apart at 30 Hz.
+    let bass = |c: &PlottedCurve| c.db_at(30.0).expect("30") - c.db_at(1_000.0).expect("1k");
+    let ie = library_target("harman_ie_2019v2");
+    let oe = library_target("harman_oe_2018");
+    let want_ie = ie.gain_at(30.0) - ie.gain_at(1_000.0);
+    let want_oe = oe.gain_at(30.0) - oe.gain_at(1_000.0);
+    assert!(want_ie - want_oe > 3.0, "{want_ie} vs {want_oe}");
+    let drawn = bass(&curve(&h, Role::Target));
+    assert!(
+        (drawn - want_ie).abs() < 0.1,
+        "target at 30 Hz {drawn:.2}, IE {want_ie:.2}"
+    );
+    h.get_by_label_contains("Target: Harman in-ear 2019");
+    h.get_by_label_contains("you chose Harman over-ear 2018");
+    // Telling the editor the rig is unknown brings the chosen target back, and says so.
+    h.get_by_role_and_label(A11yRole::ComboBox, "Measured on")
+        .click();
+    h.step();
+    h.step();
+    h.get_by_label("unknown rig").click();
+    h.step();
+    assert_eq!(h.state().params.state.headphone().and_then(|p| p.rig), None);
+    settle(&mut h);
+    let drawn = bass(&curve(&h, Role::Target));
+    assert!(
+        (drawn - want_oe).abs() < 0.1,
+        "target at 30 Hz {drawn:.2}, OE {want_oe:.2}"
+    );
+    h.get_by_label_contains("the headphone's rig is not known");
+}

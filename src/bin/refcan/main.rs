@@ -22,6 +22,7 @@ use refcan::io::{self, Content, ImportOptions, ParametricEq};
 use refcan::params::{CrossfeedChoice, FilterModeChoice, ListenChoice, ParamValues, TargetChoice};
 use refcan::plugin_presets::{PluginPreset, plugin_presets};
 use refcan::presets::{PresetLibrary, user_preset_dir};
+use refcan::rig::Rig;
 use refcan::source::{Headphone, import_curve};
 use refcan::state::{
     OfflineRender, RefcanState, SlotContent, default_slots, parse_slot_assignment, plugin_state,
@@ -119,6 +120,10 @@ struct ChainArgs {
     /// Column of the headphone file to read (e.g. `raw` of an AutoEq result CSV).
     #[arg(long, value_name = "NAME")]
     headphone_column: Option<String>,
+    /// The rig the headphone was measured on (ear_simulator, coupler_711, bk_5128): the
+    /// target is then the one for that rig where one exists. Library headphones know theirs.
+    #[arg(long, value_name = "RIG")]
+    rig: Option<String>,
     /// Reference target: a preset id (`refcan targets`) or a CSV file.
     #[arg(long, value_name = "ID|FILE", default_value = "harman_oe_2018")]
     target: String,
@@ -183,6 +188,10 @@ struct PresetArgs {
     /// Column of the headphone file to read.
     #[arg(long, value_name = "NAME")]
     headphone_column: Option<String>,
+    /// The rig the headphone was measured on (ear_simulator, coupler_711, bk_5128), stored
+    /// with it so the plugin matches the target to it.
+    #[arg(long, value_name = "RIG")]
+    rig: Option<String>,
     /// Reference target: a built-in target id (`refcan targets`).
     #[arg(long, value_name = "ID", default_value = "harman_in_room_flat_2013")]
     target: String,
@@ -484,6 +493,8 @@ fn hz(f: f64) -> String {
 struct Chain {
     headphone: Headphone,
     target_label: String,
+    /// Which target is used and the rig it assumes (matched to the headphone's rig).
+    target_note: String,
     curves: ChainCurves,
 }
 
@@ -494,13 +505,16 @@ impl Chain {
         library: &PresetLibrary,
         slots: &[SlotSource],
     ) -> Result<Self, CliError> {
-        let headphone = load_headphone(
+        let mut headphone = load_headphone(
             args.headphone.as_deref(),
             args.headphone_id.as_deref(),
             &args.headphone_column,
         )?
         .ok_or_else(|| CliError::Input("give --headphone FILE or --headphone-id ID".into()))?;
-        let (baseline, target_label) = resolve_target(args, library)?;
+        if let Some(rig) = parse_rig(args.rig.as_deref())? {
+            headphone.rig = Some(rig);
+        }
+        let (baseline, target_label, target_note) = resolve_target(args, library, headphone.rig)?;
         let settings = chain_settings(&args.knobs)?;
         let curves = ChainCurves::compute(&ChainInputs {
             headphone: Some(&headphone),
@@ -512,6 +526,7 @@ impl Chain {
         Ok(Self {
             headphone,
             target_label,
+            target_note,
             curves,
         })
     }
@@ -553,15 +568,32 @@ fn chain_settings(args: &KnobArgs) -> Result<ChainSettings, CliError> {
     Ok(settings)
 }
 
+/// The rig of `--rig`, if given.
+fn parse_rig(id: Option<&str>) -> Result<Option<Rig>, CliError> {
+    let Some(id) = id else { return Ok(None) };
+    Rig::from_id(id).map(Some).ok_or_else(|| {
+        let ids: Vec<&str> = Rig::ALL.iter().map(|r| r.id()).collect();
+        CliError::Input(format!("--rig '{id}' is not one of {}", ids.join(", ")))
+    })
+}
+
+/// The target curve, its label and a note on the rig it assumes: a preset is matched to the
+/// headphone's `rig` ([`refcan::rig::resolve_target`]); a file is used as given.
 fn resolve_target(
     args: &ChainArgs,
     library: &PresetLibrary,
-) -> Result<(Response, String), CliError> {
-    if let Some(preset) = library.target(&args.target) {
+    rig: Option<Rig>,
+) -> Result<(Response, String, String), CliError> {
+    if let Some(chosen) = library.target(&args.target) {
+        let resolved = refcan::rig::resolve_target(library, &chosen.id, rig)
+            .ok_or_else(|| CliError::Input(format!("target {}", chosen.id)))?;
+        let preset = library
+            .target(&resolved.used_id)
+            .ok_or_else(|| CliError::Input(format!("target {}", resolved.used_id)))?;
         let curve = preset
             .curve()
             .map_err(|e| CliError::Input(format!("target {}: {e}", preset.id)))?;
-        return Ok((curve, preset.name.clone()));
+        return Ok((curve, preset.name.clone(), resolved.describe(&chosen.name)));
     }
     let path = Path::new(&args.target);
     if path.exists() {
@@ -570,7 +602,10 @@ fn resolve_target(
             ..ImportOptions::default()
         };
         let curve = import_curve(path, &options).map_err(CliError::input)?;
-        return Ok((curve, format!("target {}", args.target)));
+        let label = format!("target {}", args.target);
+        let note =
+            format!("Target: {label} (a file: its rig is not known, and it is used as given).");
+        return Ok((curve, label, note));
     }
     let ids: Vec<&str> = library.targets.iter().map(|t| t.id.as_str()).collect();
     Err(CliError::Input(format!(
@@ -591,6 +626,7 @@ fn correct(args: &CorrectArgs) -> Result<(), CliError> {
         chain.headphone.format.name(),
         chain.target_label
     );
+    println!("{}", chain.target_note);
 
     if args.export == ExportFormat::Wav {
         return export_fir_wav(args, &chain);
@@ -987,6 +1023,14 @@ fn list_targets() {
     let library = PresetLibrary::load();
     for t in &library.targets {
         println!("{:<28} {}", t.id, t.name);
+        let rig = match (t.rig_id, &t.rig) {
+            (Some(r), _) => format!("{} ({})", r.id(), r.label()),
+            (None, Some(text)) => {
+                format!("none specific: {}", text.split(';').next().unwrap_or(text))
+            }
+            (None, None) => "not stated".into(),
+        };
+        println!("{:<28} rig: {rig}", "");
         if let Some(src) = source_line(&t.source) {
             println!("{:<28} source: {src}", "");
         }
@@ -1059,11 +1103,21 @@ fn source_line(s: &refcan::presets::SourceRef) -> Option<String> {
 
 fn preset(args: &PresetArgs, matches: Option<&clap::ArgMatches>) -> Result<(), CliError> {
     let library = PresetLibrary::load();
-    let headphone = load_headphone(
+    let mut headphone = load_headphone(
         args.headphone.as_deref(),
         args.headphone_id.as_deref(),
         &args.headphone_column,
     )?;
+    if let Some(rig) = parse_rig(args.rig.as_deref())? {
+        match headphone.as_mut() {
+            Some(h) => h.rig = Some(rig),
+            None => {
+                return Err(CliError::Input(
+                    "--rig needs --headphone or --headphone-id".into(),
+                ));
+            }
+        }
+    }
     // The base: the defaults, or a factory/user preset (then only the options given on the
     // command line change it).
     let (mut values, mut doc) = match &args.from {
@@ -1195,6 +1249,15 @@ fn preset(args: &PresetArgs, matches: Option<&clap::ArgMatches>) -> Result<(), C
             filter_mode.id()
         ),
         None => println!("wrote {}: no headphone", args.output.display()),
+    }
+    if let Some(h) = &doc.headphone {
+        let chosen = library.target(target.preset_id()).map(|t| t.name.clone());
+        if let (Some(r), Some(name)) = (
+            refcan::rig::resolve_target(&library, target.preset_id(), h.rig),
+            chosen,
+        ) {
+            println!("  {}", r.describe(&name));
+        }
     }
     for (k, slot) in doc.slots.iter().enumerate() {
         let heard = if listen.index() == k + 1 {
