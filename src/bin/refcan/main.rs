@@ -979,7 +979,7 @@ fn list_headphones(filter: Option<&str>) -> Result<(), CliError> {
             e.form.name(),
             e.fit_rms_db
         );
-        println!("{:<32} rig: {}", "", e.rig);
+        println!("{:<32} rig: {} ({})", "", e.rig_kind().id(), e.rig);
         println!("{:<32} source: {}", "", e.source_line());
     }
     println!(
