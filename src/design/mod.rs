@@ -37,6 +37,13 @@ pub enum FilterMode {
 /// Parametric filters of the Low CPU engine: 2 shelves + 14 peaking.
 pub const LOW_CPU_FILTERS: usize = 16;
 
+/// Most biquad sections a Low CPU design can hold: the reference's fitted filters, then a
+/// slot's simulation (its filters, and up to 4 + 4 Butterworth band-limit sections for
+/// 8th-order high- and low-passes), then its warp fix. The engine's cascade runner is sized
+/// for this, so a composed slot never loses sections.
+pub const MAX_CASCADE_SECTIONS: usize =
+    LOW_CPU_FILTERS + crate::curve::simulation::MAX_SIMULATION_FILTERS + 8 + WARP_FIX_FILTERS;
+
 /// Highest centre frequency of a Low CPU peaking filter, Hz (AutoEq stops at 10 kHz; the
 /// engine fits the treble in detail up to here).
 pub const LOW_CPU_MAX_PEAK_HZ: f64 = 16_000.0;
@@ -316,14 +323,21 @@ pub fn realise_entries(
                 let mut extra = slot.filters.clone().unwrap_or_default();
                 let delta = slot.delta.clone().offset(slot.level_gain_db);
                 extra.extend(warp_fix(&delta, &extra, layout.sample_rate_hz)?);
-                compose_low_cpu(
-                    &played,
-                    reference,
-                    &extra,
-                    curves.preamp_db - slot.level_gain_db,
-                    curves.preamp_db,
-                    layout,
-                )
+                let longest = reference.iter().map(Vec::len).max().unwrap_or(0);
+                if longest + extra.len() > MAX_CASCADE_SECTIONS {
+                    // Cannot happen with validated simulations (the capacity is their
+                    // maximum); a fresh fit of the whole chain beats dropping sections.
+                    realise(&played, curves.preamp_db, mode, layout)?
+                } else {
+                    compose_low_cpu(
+                        &played,
+                        reference,
+                        &extra,
+                        curves.preamp_db - slot.level_gain_db,
+                        curves.preamp_db,
+                        layout,
+                    )
+                }
             }
             _ => realise(&played, curves.preamp_db, mode, layout)?,
         };

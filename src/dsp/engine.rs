@@ -20,7 +20,7 @@ use super::cascade::CascadeRunner;
 use super::convolver::{Convolver, FilterSpectra, FilterState};
 use super::delay::DelayLine;
 use crate::design::designer::Inbox;
-use crate::design::{Bank, Design, DesignKind, LOW_CPU_FILTERS, Layout};
+use crate::design::{Bank, Design, DesignKind, Layout, MAX_CASCADE_SECTIONS};
 use std::sync::Arc;
 
 /// Crossfade between two designs, milliseconds (within PRODUCT.md's 20–50 ms).
@@ -80,7 +80,7 @@ impl Engine {
         let running = || Running {
             source: None,
             fir: (0..2).map(|_| FilterState::new(&layout.plan)).collect(),
-            cascade: CascadeRunner::new(LOW_CPU_FILTERS),
+            cascade: CascadeRunner::new(MAX_CASCADE_SECTIONS),
         };
         let block = || vec![0.0f32; layout.max_block];
         let stereo = channels == 2;
