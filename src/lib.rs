@@ -52,7 +52,18 @@ pub struct Refcan {
     /// call (VST3 hosts such as Ardour flag an offline render only per call).
     process_mode: ProcessMode,
     status: Arc<RenderStatus>,
+    /// Debug builds only (where nice-plug's `assert_process_allocs` is armed): set when the
+    /// instance was created with `REFCAN_ALLOC_PROBE=1`, and then every `process()` call
+    /// allocates. The host tests use it to prove the allocation check would catch an
+    /// allocation (`tests/clap_alloc_probe.rs`, `tests/hosts/test_vst3.py`). Release builds
+    /// have neither the field nor the allocation.
+    #[cfg(debug_assertions)]
+    alloc_probe: bool,
 }
+
+/// The environment variable that arms the allocation probe in debug builds (see `Refcan`);
+/// release builds ignore it.
+pub const ALLOC_PROBE_ENV: &str = "REFCAN_ALLOC_PROBE";
 
 /// What the audio thread tells the editor (and tests): lock-free flags and meters, written on
 /// every process call, and the activation's sample rate and latency.
@@ -117,6 +128,8 @@ impl Default for Refcan {
             layouts: 0,
             process_mode: ProcessMode::Realtime,
             status: Arc::new(RenderStatus::default()),
+            #[cfg(debug_assertions)]
+            alloc_probe: std::env::var_os(ALLOC_PROBE_ENV).is_some_and(|v| v == "1"),
         }
     }
 }
@@ -281,6 +294,11 @@ impl Plugin for Refcan {
         _aux: &mut AuxiliaryBuffers,
         context: &mut impl ProcessContext<Self>,
     ) -> ProcessStatus {
+        #[cfg(debug_assertions)]
+        if self.alloc_probe {
+            // A test-only allocation (see `alloc_probe`): nice-plug must abort the host here.
+            std::hint::black_box(Vec::<u8>::with_capacity(64));
+        }
         flush_denormals();
         // Read on every call: hosts may start an offline render without a new activation
         // (Ardour's freewheeling export flags it per call). A change mid-stream crossfades

@@ -70,10 +70,12 @@ fn the_ild_of_each_strength_follows_bs2b_and_adds_no_latency() {
                     for ((f, l), r) in freqs.iter().zip(&left).zip(&right) {
                         let ild = l - r;
                         let bs2b = bs2b_ild_db(preset, *f, rate);
+                        // Measured: within 0.04 dB at 40/100 Hz and 4/8 kHz, 0.360 dB anywhere
+                        // (bs2b default at 700 Hz, 96 kHz): allowed 0.05 and 0.37.
                         let tolerance = if *f <= 100.0 || *f >= 4_000.0 {
-                            0.1
+                            0.05
                         } else {
-                            0.4
+                            0.37
                         };
                         assert!(
                             (ild - bs2b).abs() <= tolerance,
@@ -134,8 +136,9 @@ fn pink_noise_keeps_its_loudness_within_half_a_lu() {
             // Coherent (centred) content keeps its loudness exactly: mono is untouched. Fully
             // decorrelated content loses what the narrower image sums away below the cut-off
             // (the feed level fixes it: (1 + ((r − 1)/(r + 1))²)/2 of the side power at low
-            // frequencies, r = 10^(F/20)); measured 0.57–0.81 LU, bounded here at 1 LU.
-            let limit = if kind == "coherent" { 0.5 } else { 1.0 };
+            // frequencies, r = 10^(F/20)); measured 0.57–0.81 LU, bounded here at 0.85 LU.
+            // Coherent: a mono input passes bit for bit, so it moves by 0 (allowed 0.001).
+            let limit = if kind == "coherent" { 0.001 } else { 0.85 };
             for (id, l) in CHOICES.iter().zip(&louds).skip(1) {
                 let moved = l - louds[0];
                 assert!(

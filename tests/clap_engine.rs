@@ -69,9 +69,12 @@ fn preset_correction_matches_refcan_curves_in_every_mode_and_rate() {
                             let bank =
                                 design(&settings, Some(&hp), &default_slots(), &layout, &library)
                                     .expect("design");
-                            bank.entries[0].fit_max_error_db.expect("a fit error") + 0.02
+                            bank.entries[0].fit_max_error_db.expect("a fit error") + 0.005
                         }
-                        _ => 0.1,
+                        // Just above what was measured (docs/PERFORMANCE.md): Zero latency
+                        // 0.0007–0.0008 dB, Linear phase 0.0019 dB, Low CPU its fit error.
+                        FilterMode::ZeroLatency => 0.002,
+                        FilterMode::LinearPhase => 0.004,
                     };
                     let mut worst: f64 = 0.0;
                     for ch in 0..2 {

@@ -21,8 +21,12 @@ use common::pink::pink_noise;
 use common::signal::{Rng, assert_switch_at, noise, sine};
 use std::path::Path;
 
-/// Tolerance of a played chain against `refcan curves`, dB (the workflow issue's ±0.2 dB).
-const CHAIN_TOLERANCE_DB: f64 = 0.2;
+/// Tolerance of a played chain against `refcan curves`, dB, per engine: just above the worst
+/// measured over the nine listen choices (docs/PERFORMANCE.md: Zero latency at 48 kHz 0.0161 dB,
+/// Linear phase at 44.1 kHz 0.0704 dB, both on slot 8), well inside the workflow issue's ±0.2.
+fn chain_tolerance_db(mode: &str) -> f64 {
+    if mode == "zero_latency" { 0.02 } else { 0.08 }
+}
 
 /// Frequencies where a chain is this far below its own peak are not compared (stopbands).
 const STOPBAND_DB: f64 = 60.0;
@@ -115,7 +119,7 @@ fn every_listen_choice_plays_its_chain() {
                         }
                         let err = (measured[j] - want[ch][i]).abs();
                         assert!(
-                            err <= CHAIN_TOLERANCE_DB,
+                            err <= chain_tolerance_db(mode),
                             "{mode} listen {listen} ch {ch} at {:.1} Hz: measured {:.3} dB, \
                              refcan curves {:.3} dB",
                             freqs[i],
@@ -191,7 +195,8 @@ fn mono_slots_give_the_same_signal_to_both_ears() {
             let err = ((l[j] - r[j]) - (want[0][i] - want[1][i])).abs();
             worst = worst.max(err);
         }
-        assert!(worst < 0.05, "L − R off the correction's by {worst} dB");
+        // Measured 0.0010 dB; allowed 0.002 (was 0.05).
+        assert!(worst < 0.002, "L − R off the correction's by {worst} dB");
         println!(
             "mono slot: L == R bit-exact with a one-curve headphone; per-ear headphone: L − R = correction L − R within {worst:.4} dB (700 Hz–12 kHz, the phone's band)"
         );
@@ -477,7 +482,8 @@ fn level_match_keeps_every_choice_within_half_a_lu() {
             let spread = louds.iter().copied().fold(f64::MIN, f64::max)
                 - louds.iter().copied().fold(f64::MAX, f64::min);
             if name.starts_with("level match on") {
-                assert!(spread <= 0.5, "{name}: spread {spread:.3} LU: {louds:?}");
+                // Measured 0.105 LU (0.119 with room +6, treble −3): allowed 0.15.
+                assert!(spread <= 0.15, "{name}: spread {spread:.3} LU: {louds:?}");
             } else {
                 assert!(
                     spread > 1.0,

@@ -130,9 +130,12 @@ fn correct_exports_a_parametric_eq_that_reimports_to_the_correction() {
             worst = worst.max((a - b).abs());
         }
     }
+    // Measured 0.718 dB (the correction is smoothed and its boost limited before the fit, so
+    // even a deviation of three filters is not undone exactly); allowed 0.75 (was 1.0).
+    println!("headphone + exported EQ vs the target: worst {worst:.4} dB (20 Hz–10 kHz)");
     assert!(
-        worst < 1.0,
-        "headphone + exported EQ is {worst:.2} dB from the target"
+        worst < 0.75,
+        "headphone + exported EQ is {worst:.4} dB from the target"
     );
 
     // The same correction straight from the core agrees with the export.
@@ -156,7 +159,9 @@ fn correct_exports_a_parametric_eq_that_reimports_to_the_correction() {
         }
     }
     let rms = (rms / n).sqrt();
-    assert!(rms < 0.5, "exported EQ vs correction: {rms:.3} dB rms");
+    // Measured 0.155 dB RMS (the fit error of 10 filters); allowed 0.17 (was 0.5).
+    println!("exported EQ vs the correction: {rms:.4} dB RMS (20 Hz–10 kHz)");
+    assert!(rms < 0.17, "exported EQ vs correction: {rms:.4} dB rms");
 }
 
 #[test]

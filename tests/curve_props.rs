@@ -50,11 +50,17 @@ proptest! {
         freq in prop::collection::vec(wild_f64(), 0..64),
         gain in prop::collection::vec(wild_f64(), 0..64),
     ) {
-        if let Ok(r) = Response::from_points(&freq, &gain) {
-            prop_assert!(all_finite(&r));
+        let points = Response::from_points(&freq, &gain);
+        if let Ok(r) = &points {
+            prop_assert!(all_finite(r));
             prop_assert_eq!(r.values_db().len(), refcan::curve::GRID_LEN);
         }
-        let _ = custom_target(&freq, &gain);
+        // A custom target is the same points, centred: accepted exactly when they are.
+        let target = custom_target(&freq, &gain);
+        prop_assert_eq!(target.is_ok(), points.is_ok());
+        if let Ok(t) = &target {
+            prop_assert!(all_finite(t));
+        }
     }
 
     #[test]

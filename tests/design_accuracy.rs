@@ -1,6 +1,6 @@
 //! FIR design accuracy on real corrections: for every headphone measurement in
 //! `../shared/data/autoeq` (oratory1990's, from AutoEq; read at run time, never copied), corrected
-//! to two built-in targets, the minimum-phase FIRs the engine runs are within ±0.1 dB of the
+//! to two built-in targets, the minimum-phase FIRs the engine runs are within ±0.035 dB of the
 //! chain curve over 20 Hz–20 kHz (up to Nyquist) at 44.1–384 kHz, the linear-phase ones
 //! within 0.1 dB but for one documented case (see the test). Prints the worst cases. Synthetic headphones run always; the real ones when the data folder is there
 //! (with `REFCAN_REQUIRE_SHARED_DATA=1`, as CI sets it, a missing folder fails the test).
@@ -13,7 +13,6 @@ use refcan::filter::FilterSpec;
 use refcan::io::ImportOptions;
 use refcan::presets::PresetLibrary;
 use refcan::source::Headphone;
-use std::path::{Path, PathBuf};
 
 const RATES_HZ: [f64; 5] = [44_100.0, 48_000.0, 96_000.0, 192_000.0, 384_000.0];
 const TARGETS: [&str; 2] = ["harman_in_room_flat_2013", "harman_oe_2018"];
@@ -27,12 +26,8 @@ const HEADPHONES: [&str; 7] = [
     "derived_not_verbatim/Sennheiser HD 600 (raw column of AutoEq results CSV).csv",
 ];
 
-fn data_dir() -> PathBuf {
-    let shared = std::env::var("REFCAN_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared"));
-    shared.join("data/autoeq")
-}
+#[path = "common/shared_data.rs"]
+mod shared_data;
 
 /// Magnitude of `taps` at every grid frequency below Nyquist, from a zero-padded FFT.
 fn response_db(taps: &[f32], fs: f64) -> Vec<(f64, f64)> {
@@ -110,9 +105,9 @@ fn fir_designs_follow_real_corrections_within_a_tenth_of_a_db() {
         Headphone::from_response("synthetic", &target.plus(&deviation)),
     ));
 
-    let dir = data_dir();
-    let required = std::env::var("REFCAN_REQUIRE_SHARED_DATA").is_ok_and(|v| v == "1");
-    if dir.is_dir() {
+    // Skipped with a message when the folder is missing; a failure if
+    // REFCAN_REQUIRE_SHARED_DATA=1 (CI).
+    if let Some(dir) = shared_data::data_dir("autoeq") {
         for name in HEADPHONES {
             let path = dir.join(name);
             let options = ImportOptions {
@@ -123,19 +118,13 @@ fn fir_designs_follow_real_corrections_within_a_tenth_of_a_db() {
                 .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
             cases.push((name.to_string(), hp));
         }
-    } else if required {
-        panic!(
-            "{} is missing and REFCAN_REQUIRE_SHARED_DATA=1",
-            dir.display()
-        );
-    } else {
-        println!("real headphones skipped: {} not found", dir.display());
     }
 
-    // Minimum phase (Zero latency) must stay within 0.1 dB. Linear phase has the same
+    // Minimum phase (Zero latency) must stay within 0.035 dB (README: "within 0.03 dB on 16 real
+    // corrections"; measured 0.030 dB, Beats Studio3 at 23 Hz). Linear phase has the same
     // length but spends half of it before the peak, so it resolves half as finely: the Beats
     // Studio3's 20–30 Hz ripple (±0.3 dB features ~3 Hz apart in the correction) costs it
-    // up to 0.17 dB at 23 Hz; it must stay within 0.2 dB there and within 0.1 dB elsewhere.
+    // up to 0.166 dB at 23 Hz; it must stay within 0.18 dB there and within 0.1 dB elsewhere.
     let mut overall = [(0.0, String::new()), (0.0, String::new())];
     let mut linear_over_tenth = Vec::new();
     for (name, hp) in &cases {
@@ -149,7 +138,7 @@ fn fir_designs_follow_real_corrections_within_a_tenth_of_a_db() {
                 if err > overall[k].0 {
                     overall[k] = (err, format!("{name} → {target} at {f:.0} Hz, {fs} Hz"));
                 }
-                let limit = if phase == Phase::Minimum { 0.1 } else { 0.2 };
+                let limit = if phase == Phase::Minimum { 0.035 } else { 0.18 };
                 assert!(
                     err <= limit,
                     "{name} → {target}, {phase:?}: {err} dB at {f} Hz, {fs} Hz"

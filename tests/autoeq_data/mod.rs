@@ -1,18 +1,20 @@
 //! Reading AutoEq's published results from `../shared/data` at run time, through Refcan's own
 //! importers (the files are never copied into the repository). Used by the tests that compare
-//! Refcan with AutoEq; each skips itself with a message when the folder is missing.
+//! Refcan with AutoEq; each skips itself with a message when the folder is missing, and fails
+//! instead when `REFCAN_REQUIRE_SHARED_DATA=1` (as in CI; see `tests/common/shared_data.rs`).
 #![allow(dead_code)]
+
+#[path = "../common/shared_data.rs"]
+mod shared_data;
 
 use refcan::filter::FilterSpec;
 use refcan::io::{self, Channel, Content, ImportOptions};
 use std::path::{Path, PathBuf};
 
-/// `../shared/data/autoeq/results` (or `$REFCAN_SHARED/data/autoeq/results`).
-pub fn results_dir() -> PathBuf {
-    let shared = std::env::var("REFCAN_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared"));
-    shared.join("data/autoeq/results")
+/// `../shared/data/autoeq/results` (or `$REFCAN_SHARED/data/autoeq/results`) when it is there;
+/// `None` after a message when it is missing, or a panic if `REFCAN_REQUIRE_SHARED_DATA=1`.
+pub fn results_dir() -> Option<PathBuf> {
+    shared_data::data_dir("autoeq/results")
 }
 
 /// The `frequency` column and the named level column of an AutoEq result CSV.

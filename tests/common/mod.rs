@@ -12,6 +12,7 @@ pub mod host;
 pub mod loudness;
 pub mod offline;
 pub mod pink;
+pub mod shared_data;
 pub mod signal;
 pub mod vst3_host;
 

@@ -12,5 +12,8 @@ if [ "${REFCAN_SKIP_BUNDLE:-0}" != 1 ]; then
 fi
 # The test writes presets and reference curves with the CLI (debug build).
 cargo build --bin refcan
-export REFCAN_BIN="$PWD/target/debug/refcan"
+# Cargo and the bundler write under $CARGO_TARGET_DIR when it is set (relative to here).
+target=$(cd "${CARGO_TARGET_DIR:-target}" && pwd)
+export REFCAN_BIN="$target/debug/refcan"
+export REFCAN_VST3="${REFCAN_VST3:-$target/bundled/Refcan.vst3}"
 exec .venv/bin/python tests/hosts/test_vst3.py

@@ -188,6 +188,8 @@ def test_random_parameters_stay_finite():
     print("random parameters, noise input")
     rng = np.random.default_rng(3)
     p = load()
+    bad = []
+    rounds = 0
     for i in range(40):
         rate = int(rng.choice(RATES))
         block = int(rng.integers(1, 3000))
@@ -199,15 +201,34 @@ def test_random_parameters_stay_finite():
         finite = bool(np.all(np.isfinite(y)))
         nz = np.abs(y[y != 0])
         subnormal = bool(np.any(nz < np.finfo(np.float32).tiny)) if nz.size else False
+        rounds += 1
         if not finite or subnormal:
-            check(False, f"round {i}: finite={finite} subnormal={subnormal}")
-    check(True, "40 random rounds: no NaN, inf or subnormal output")
+            bad.append(f"round {i}: finite={finite} subnormal={subnormal}")
+    check(rounds == 40 and not bad, f"{rounds} random rounds: no NaN, inf or subnormal output {bad}")
     # Non-finite input must not reach the output or poison later blocks.
     x = noise(48000, seconds=0.1)
     x[0, 100] = np.nan
     x[1, 200] = np.inf
     y = p.process(x, 48000, buffer_size=256, reset=True)
     check(bool(np.all(np.isfinite(y))), "NaN/inf input samples are not passed on")
+
+
+# JUCE's MemoryBlock::toBase64Encoding alphabet (juce_MemoryBlock.cpp).
+JUCE_BASE64 = ".ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+"
+
+
+def juce_component_state(raw):
+    """The plugin's component state inside pedalboard's raw_state: JUCE's VST3 state is
+    "VC2!", a length, then XML whose <IComponent> holds "<size>.<chars>", the bytes as a
+    little-endian bit stream of 6-bit digits in JUCE's own base64 alphabet."""
+    found = re.search(rb"<IComponent>([0-9]+)\.([^<]*)</IComponent>", raw)
+    if raw[:4] != b"VC2!" or found is None:
+        raise ValueError("not a JUCE VST3 state with an IComponent")
+    size, chars = int(found.group(1)), found.group(2).decode("ascii")
+    bits = 0
+    for i, c in enumerate(chars):
+        bits |= JUCE_BASE64.index(c) << (6 * i)
+    return bits.to_bytes((6 * len(chars) + 7) // 8, "little")[:size]
 
 
 def test_state_round_trip():
@@ -219,7 +240,24 @@ def test_state_round_trip():
     # a DAW where the transport or the audio engine runs before a project is saved.
     a.process(np.zeros((2, 64), np.float32), 48000)
     state = a.raw_state
-    check(b"refcan" in state or len(state) > 0, f"raw_state has {len(state)} bytes")
+    # The blob is JUCE's VST3 state; its IComponent part is Refcan's own state, nice-plug's
+    # JSON: the parameters just set (plain values) and the state document (JSON text in the
+    # `refcan` field) with the transparent slots load() installed.
+    try:
+        saved = json.loads(juce_component_state(state))
+        params = saved["params"]
+        doc = json.loads(saved["fields"]["refcan"])
+        saved_gain = params["output_gain"]["f32"]
+        saved_mono = params["mono"]["bool"]
+        saved_slots = [s["simulation"]["id"] for s in doc["slots"]]
+        saved_offline = doc["offline_render"]
+    except (ValueError, KeyError, TypeError) as exc:
+        saved_gain, saved_mono, saved_slots, saved_offline = None, None, None, None
+        print(f"  (raw_state is not the expected state document: {exc!r}: {state[:200]!r})")
+    check(saved_gain is not None and abs(saved_gain + 7.25) < 1e-5 and saved_mono is True
+          and saved_slots == ["identity"] * 8 and saved_offline == "process",
+          f"raw_state ({len(state)} bytes) holds output_gain {saved_gain}, mono {saved_mono}, "
+          f"slots {saved_slots}, offline_render {saved_offline}")
     b = pedalboard.load_plugin(BUNDLE)
     b.raw_state = state
     check(abs(gain_of(b) + 7.25) < 1e-5, f"restored output_gain = {gain_of(b):.5f}")
@@ -228,6 +266,12 @@ def test_state_round_trip():
     ya = a.process(x, 48000, buffer_size=512, reset=True)
     yb = b.process(x, 48000, buffer_size=512, reset=True)
     check(np.array_equal(ya, yb), "restored instance processes identically")
+    # ...and what both play is the saved settings, not two instances at their defaults (which
+    # would also be identical): (L+R)/2 on both channels at -7.25 dB, the transparent slots.
+    skip = int(SETTLE_S * 48000)
+    want = 0.5 * (x[0] + x[1]) * 10 ** (-7.25 / 20)
+    err = float(max(np.max(np.abs(yb[ch, skip:] - want[skip:])) for ch in range(2)))
+    check(err < 1e-5, f"restored instance plays mono at -7.25 dB (max error {err:.2e})")
     # A corrupted state blob: refused or ignored, and the plugin keeps working as before.
     c = load()
     set_gain(c, -3.0)
@@ -368,7 +412,9 @@ def test_preset_correction():
             x[:, impulse_at] = 1.0
             y = p.process(x, rate, buffer_size=512, reset=True)
             latency = p.reported_latency_samples
-            tolerance = fit_error[rate] + 0.02 if mode == "low_cpu" else 0.1
+            # Just above what was measured (docs/PERFORMANCE.md): Zero latency 0.0013 dB,
+            # Linear phase 0.0095-0.0098 dB, Low CPU its fit error (to 0.001 dB).
+            tolerance = fit_error[rate] + 0.005 if mode == "low_cpu" else {"zero_latency": 0.003, "linear_phase": 0.015}[mode]
             worst = 0.0
             for ch in range(2):
                 peak = int(np.argmax(np.abs(y[ch])))
@@ -442,8 +488,9 @@ def test_slots():
     with open(path, "rb") as f:
         state = f.read()
     rate = 48000
-    # Responses: the reference and every slot against `refcan curves` (±0.2 dB where the chain
-    # is within 60 dB of its peak; the phone's high-pass is −130 dB at 20 Hz).
+    # Responses: the reference and every slot against `refcan curves` (±0.02 dB where the chain
+    # is within 60 dB of its peak; the phone's high-pass is −130 dB at 20 Hz). Measured: worst
+    # 0.0158 dB (slot 8, the laptop), 0.0013-0.0081 dB for the others.
     p = load(state)
     impulse_at = int(0.2 * rate)
     x = np.zeros((2, int(0.8 * rate)), np.float32)
@@ -459,7 +506,7 @@ def test_slots():
             measured = magnitude_db(y[ch, impulse_at:], rate, freq[keep])
             worst = max(worst, float(np.max(np.abs(measured - want[keep]))))
         worst_by_listen.append(worst)
-        check(worst <= 0.2, f"listen {listen}: |measured − refcan curves| ≤ {worst:.4f} dB (allowed 0.2)")
+        check(worst <= 0.02, f"listen {listen}: |measured − refcan curves| ≤ {worst:.4f} dB (allowed 0.02)")
     figures.append("VST3 chains, worst dB per listen choice 0–8: " + ", ".join(f"{w:.4f}" for w in worst_by_listen))
     # Mono slot (5, phone): an impulse in the LEFT input only. Summed to mono, both ears get
     # half of it through their own correction: R is not silent, |L| = chain L − 6.02 dB, and
@@ -495,11 +542,13 @@ def test_slots():
     set_switch(p, "level_match", True)
     coh = results[(True, "coherent")]
     spread = max(coh) - min(coh)
-    check(spread <= 0.5, f"level match on, coherent pink noise: loudness spread {spread:.3f} LU over Reference + 8 slots (≤ 0.5)")
+    # Measured 0.131 LU (README: within 0.13 LU); allowed 0.15.
+    check(spread <= 0.15, f"level match on, coherent pink noise: loudness spread {spread:.3f} LU over Reference + 8 slots (≤ 0.15)")
     dec = results[(True, "decorrelated")]
     stereo = [v for k, v in enumerate(dec) if k != 5]
     spread_dec = max(stereo) - min(stereo)
-    check(spread_dec <= 0.5, f"level match on, decorrelated pink noise, stereo slots: spread {spread_dec:.3f} LU (≤ 0.5)")
+    # Measured 0.021 LU; allowed 0.03.
+    check(spread_dec <= 0.03, f"level match on, decorrelated pink noise, stereo slots: spread {spread_dec:.3f} LU (≤ 0.03)")
     off = results[(False, "coherent")]
     check(max(off) - min(off) > 1.0, f"level match off: spread {max(off) - min(off):.2f} LU (the match does something)")
     figures.append("loudness, coherent pink, level match on (LUFS, ref + slots 1–8): " + ", ".join(f"{v:.2f}" for v in coh))
@@ -605,7 +654,8 @@ def test_crossfeed():
         expected = [bs2b_ild_db(fcut, feed, f, rate) for f in freqs]
         worst_edges = max(abs(a - b) for f, a, b in zip(freqs, ild, expected) if f <= 100 or f >= 4000)
         worst_mid = max(abs(a - b) for a, b in zip(ild, expected))
-        check(worst_edges <= 0.1 and worst_mid <= 0.4,
+        # README: within 0.04 dB at 40/100 Hz and 4/8 kHz, 0.36 dB anywhere, in both hosts.
+        check(worst_edges <= 0.05 and worst_mid <= 0.37,
               f"{name}: ILD within {worst_edges:.3f} dB of bs2b at 40/100 Hz and 4/8 kHz, {worst_mid:.3f} dB anywhere")
         rows.append(f"{name} " + ", ".join(f"{f:g}: {a:.2f}/{b:.2f}" for f, a, b in zip(freqs, ild, expected)))
     figures.append("VST3 crossfeed ILD (dB, measured/bs2b) for a hard-left impulse at 48 kHz: " + "; ".join(rows))
@@ -627,13 +677,56 @@ def test_crossfeed():
             y = p.process(sig, rate, buffer_size=512, reset=True)
             louds.append(meter.integrated_loudness(y[:, skip:].T.astype(np.float64)))
         moved[kind] = [v - louds[0] for v in louds[1:]]
-    check(max(abs(v) for v in moved["coherent"]) <= 0.5,
-          f"coherent pink: loudness moves {', '.join(f'{v:+.3f}' for v in moved['coherent'])} LU (≤ 0.5)")
-    check(max(abs(v) for v in moved["decorrelated"]) <= 1.0,
-          f"decorrelated pink: loudness moves {', '.join(f'{v:+.3f}' for v in moved['decorrelated'])} LU (≤ 1.0)")
+    # Coherent pink is a mono input, which passes bit for bit: it moves by 0 (allowed 0.001).
+    check(max(abs(v) for v in moved["coherent"]) <= 0.001,
+          f"coherent pink: loudness moves {', '.join(f'{v:+.3f}' for v in moved['coherent'])} LU (≤ 0.001)")
+    # README: 0.56 / 0.74 / 0.80 LU lost (light / medium / strong); allowed 0.85.
+    check(max(abs(v) for v in moved["decorrelated"]) <= 0.85,
+          f"decorrelated pink: loudness moves {', '.join(f'{v:+.3f}' for v in moved['decorrelated'])} LU (≤ 0.85)")
     figures.append("VST3 crossfeed loudness change (LU, strengths 1–3): coherent "
                    + ", ".join(f"{v:+.3f}" for v in moved["coherent"]) + "; decorrelated "
                    + ", ".join(f"{v:+.3f}" for v in moved["decorrelated"]))
+
+
+PROBE_CHILD = r"""
+import sys
+import numpy as np
+import pedalboard
+p = pedalboard.load_plugin(sys.argv[1])
+p.process(np.zeros((2, 4096), np.float32), 48000, buffer_size=512)
+print("REFCAN-ALLOC-PROBE: processed", flush=True)
+"""
+
+# nice-plug's allocation check logs "Memory allocation of 64 bytes failed from: <backtrace>",
+# then handle_alloc_error prints "memory allocation of 64 bytes failed" and aborts: either line
+# (matched without case) names the probe's 64 bytes.
+ALLOC_MESSAGE = "memory allocation of 64 bytes failed"
+
+
+def run_probe_child(bundle, probe):
+    env = {k: v for k, v in os.environ.items() if k != "REFCAN_ALLOC_PROBE"}
+    if probe:
+        env["REFCAN_ALLOC_PROBE"] = "1"
+    return subprocess.run([sys.executable, "-c", PROBE_CHILD, bundle], env=env,
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_alloc_probe():
+    """assert_process_allocs is armed in this bundle: with the debug-only probe switched on
+    (REFCAN_ALLOC_PROBE=1 when the instance is created) process() allocates and nice-plug must
+    abort pedalboard (SIGABRT, its allocation message); without it the same bundle processes."""
+    print("allocation probe: assert_process_allocs aborts pedalboard")
+    clean = run_probe_child(BUNDLE, False)
+    check(clean.returncode == 0 and "REFCAN-ALLOC-PROBE: processed" in clean.stdout,
+          f"without the probe: exit {clean.returncode}, audio processed"
+          + ("" if clean.returncode == 0 else f"\n{clean.stderr[-2000:]}"))
+    probed = run_probe_child(BUNDLE, True)
+    line = next((l.strip() for l in probed.stderr.splitlines() if ALLOC_MESSAGE in l.lower()), None)
+    check(probed.returncode == -6 and line is not None and "processed" not in probed.stdout,
+          f"with the probe: exit {probed.returncode} (-6 = SIGABRT) after {line!r}"
+          + ("" if line else f"\n{probed.stderr[-2000:]}"))
+    figures.append(f"allocation probe in pedalboard: exit {clean.returncode} without, "
+                   f"{probed.returncode} with ({line})")
 
 
 def main():
@@ -642,6 +735,7 @@ def main():
         print(f"missing bundle {BUNDLE}: run `cargo xtask bundle refcan` first")
         return 2
     for test in [
+        test_alloc_probe,
         test_parameters,
         test_output_gain,
         test_bypass_and_block_sizes,

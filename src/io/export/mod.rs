@@ -38,14 +38,19 @@ pub enum ExportError {
     InvalidCurve(String),
 }
 
+/// The smallest Fc (Hz) or Q the exporters write: smaller ones would be written as 0.
+const MIN_WRITTEN: f64 = 0.000_05;
+
 fn validate(preamp_db: f64, filters: &[FilterSpec]) -> Result<(), ExportError> {
     if !preamp_db.is_finite() {
         return Err(ExportError::InvalidPreamp);
     }
     for (i, f) in filters.iter().enumerate() {
-        let reason = if !(f.freq_hz.is_finite() && f.freq_hz > 0.0) {
+        // Fc and Q are written with 4 decimals: a value below 0.00005 would be written as 0,
+        // which reads back as another filter (a shelf's `Q 0` is its default slope).
+        let reason = if !(f.freq_hz.is_finite() && f.freq_hz >= MIN_WRITTEN) {
             Some(format!("frequency {} Hz", f.freq_hz))
-        } else if !(f.q.is_finite() && f.q > 0.0) {
+        } else if !(f.q.is_finite() && f.q >= MIN_WRITTEN) {
             Some(format!("Q {}", f.q))
         } else if !f.gain_db.is_finite() {
             Some(format!("gain {} dB", f.gain_db))
