@@ -603,7 +603,7 @@ fn a_library_in_ear_is_corrected_to_the_target_for_its_rig() {
                     for (j, &i) in band.iter().enumerate() {
                         let err = (measured[j] - want[i]).abs();
                         assert!(
-                            err <= CHAIN_TOLERANCE_DB,
+                            err <= chain_tolerance_db("zero_latency"),
                             "{name} ch {ch} at {:.1} Hz: measured {:.3} dB, expected {:.3} dB",
                             freqs[i],
                             measured[j],
@@ -623,9 +623,9 @@ fn a_library_in_ear_is_corrected_to_the_target_for_its_rig() {
 
 /// Every built-in simulation (all 30, four states of up to eight slots) plays its ΔS through
 /// the plugin: the measured slot response minus the measured reference equals `refcan
-/// curves`' slot chain minus its reference chain (the level-matched ΔS) — within 0.2 dB over
-/// 20 Hz–16 kHz in Zero latency, and within the 0.25 dB README claims below 8 kHz in Low CPU
-/// (where a slot adds its simulation's own biquads, evaluated at the host's rate).
+/// curves`' slot chain minus its reference chain (the level-matched ΔS) — within 0.02 dB over
+/// 20 Hz–16 kHz in Zero latency (measured 0.016), and within 0.08 dB below 8 kHz in Low CPU
+/// (measured 0.063; README claims 0.25), where a slot adds its simulation's own biquads.
 #[test]
 fn every_builtin_simulation_plays_its_curve() {
     isolated("every_builtin_simulation_plays_its_curve", || {
@@ -653,8 +653,9 @@ fn every_builtin_simulation_plays_its_curve() {
             let columns = curves_columns(&dir, &headphone, &extra);
             let freqs = &columns["frequency"];
             for (mode, top_hz, tolerance) in [
-                ("zero_latency", 16_000.0, CHAIN_TOLERANCE_DB),
-                ("low_cpu", 8_000.0, 0.25),
+                ("zero_latency", 16_000.0, chain_tolerance_db("zero_latency")),
+                // Measured worst 0.063 dB (B&O H95), well inside README's 0.25 dB claim.
+                ("low_cpu", 8_000.0, 0.08),
             ] {
                 let mut args = vec!["--headphone", hp, "--target", common::fixtures::TARGET];
                 args.extend_from_slice(&["--filter-mode", mode]);
