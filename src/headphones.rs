@@ -11,6 +11,7 @@
 //! A picked entry becomes a [`Headphone`] holding its table as data, exactly like an
 //! imported measurement, so a saved plugin state does not depend on this library.
 
+use crate::curve::points::Shown;
 use crate::io::{self, ChannelCurves, Format};
 use crate::rig::Rig;
 use crate::source::{Headphone, HeadphoneData};
@@ -174,7 +175,10 @@ impl HeadphoneEntry {
         if !(self.fit_rms_db.is_finite() && (0.0..=MAX_FIT_RMS_DB).contains(&self.fit_rms_db)) {
             return Err(bad(
                 "fit_rms_db",
-                format!("{} is not within 0…{MAX_FIT_RMS_DB} dB", self.fit_rms_db),
+                format!(
+                    "{} is not within 0…{MAX_FIT_RMS_DB} dB",
+                    Shown(self.fit_rms_db)
+                ),
             ));
         }
         if self.points.len() < 2 || self.points.len() > MAX_POINTS {
@@ -191,22 +195,37 @@ impl HeadphoneEntry {
             if f <= previous {
                 return Err(bad(
                     "points",
-                    format!("point {i}: {f} Hz is not above the previous frequency"),
+                    format!(
+                        "point {i}: {} Hz is not above the previous frequency",
+                        Shown(f)
+                    ),
                 ));
             }
             previous = f;
         }
+        // What installing the entry will do with the table: an entry that loads must be an
+        // entry that installs (levels within ±200 dB, two points within 20 Hz–20 kHz).
+        if let Err(e) = crate::curve::Response::from_pairs(&self.points) {
+            return Err(bad("points", e.to_string()));
+        }
         Ok(())
     }
 
-    /// The table's level at `freq_hz`, dB: linear in log frequency, ends held.
+    /// The table's level at `freq_hz`, dB: linear in log frequency, ends held; NaN for a NaN
+    /// frequency.
     pub fn level_at(&self, freq_hz: f64) -> f64 {
         let p = &self.points;
-        if freq_hz <= p[0][0] {
-            return p[0][1];
+        let (Some(first), Some(last)) = (p.first(), p.last()) else {
+            return f64::NAN;
+        };
+        if freq_hz.is_nan() {
+            return f64::NAN;
         }
-        if freq_hz >= p[p.len() - 1][0] {
-            return p[p.len() - 1][1];
+        if freq_hz <= first[0] {
+            return first[1];
+        }
+        if freq_hz >= last[0] {
+            return last[1];
         }
         let hi = p.partition_point(|q| q[0] <= freq_hz);
         let ([f0, y0], [f1, y1]) = (p[hi - 1], p[hi]);

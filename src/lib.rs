@@ -188,8 +188,8 @@ impl Plugin for Refcan {
 
     /// Keeps what can be kept of a saved state: parameters load (but non-finite numbers,
     /// which nice-plug would store as they are); a `refcan` document that is not even JSON is
-    /// handed on as text, so [`state::RefcanState::recover`] loads the defaults for it, keeps
-    /// the text and reports why (host log now, the editor later).
+    /// handed on as text, so [`state::SharedState::load`] keeps the previous document's values,
+    /// keeps the text aside and reports why (host log now, the editor later).
     fn filter_state(plugin_state: &mut PluginState) {
         plugin_state.params.retain(|id, value| {
             let finite = !matches!(value, nice_plug::plugin::ParamValue::F32(v) if !v.is_finite());

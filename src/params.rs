@@ -393,23 +393,36 @@ impl ParamValues {
     ) -> Result<Self, String> {
         let mut v = Self::default();
         for (id, value) in params {
-            let bad = || format!("parameter {id}: unexpected value {value:?}");
+            let found = match value {
+                // Through the f32's shortest text, so 1e30 shows as 1e30, not as its f64 digits.
+                ParamValue::F32(x) => format!(
+                    "the number {}",
+                    crate::curve::points::Shown(x.to_string().parse().unwrap_or(f64::NAN))
+                ),
+                ParamValue::I32(x) => format!("the integer {x}"),
+                ParamValue::Bool(b) => format!("{b}"),
+                ParamValue::String(t) => format!("{:?}", crate::io::excerpt(t)),
+            };
+            let bad = || format!("parameter {id}: unexpected value {found}");
             let float = |range: std::ops::RangeInclusive<f64>| match value {
                 ParamValue::F32(x) if x.is_finite() && range.contains(&f64::from(*x)) => Ok(*x),
-                ParamValue::F32(x) => Err(format!(
-                    "parameter {id}: {x} is outside {} … {}",
+                _ => Err(format!(
+                    "parameter {id}: expected a number within {} … {}, found {found}",
                     range.start(),
                     range.end()
                 )),
-                _ => Err(bad()),
             };
             let boolean = || match value {
                 ParamValue::Bool(b) => Ok(*b),
-                _ => Err(bad()),
+                _ => Err(format!(
+                    "parameter {id}: expected true or false, found {found}"
+                )),
             };
             let text = || match value {
                 ParamValue::String(t) => Ok(t.as_str()),
-                _ => Err(bad()),
+                _ => Err(format!(
+                    "parameter {id}: expected a choice id, found {found}"
+                )),
             };
             match id.as_str() {
                 "bypass" => v.bypass = boolean()?,

@@ -13,6 +13,7 @@
 //! with a message in [`PresetLibrary::messages`]; nothing here panics on file contents.
 
 use crate::curve::grid::{GRID_MAX_HZ, GRID_MIN_HZ};
+use crate::curve::points::Shown;
 use crate::curve::simulation::{BandLimit, Simulation, SimulationError};
 use crate::curve::{PointError, Response};
 use crate::filter::FilterSpec;
@@ -457,7 +458,10 @@ impl TargetPreset {
             return Err(invalid(
                 file,
                 "filter_sample_rate_hz",
-                format!("{} is outside 8000…768000 Hz", self.filter_sample_rate_hz),
+                format!(
+                    "{} is outside 8000…768000 Hz",
+                    Shown(self.filter_sample_rate_hz)
+                ),
             ));
         }
         let as_sim = Simulation {
@@ -548,7 +552,7 @@ fn simulation_error(file: &str, e: &SimulationError) -> PresetError {
             expected,
         } => (
             format!("filters[{index}].{field}"),
-            format!("{value} is outside {expected}"),
+            format!("{} is outside {expected}", Shown(*value)),
         ),
         SimulationError::BadBandLimit { which, message } => {
             (format!("band_limit.{which}"), message.clone())

@@ -80,7 +80,7 @@ pub enum StateError {
     )]
     FromTheFuture {
         /// The version in the document.
-        found: u32,
+        found: u64,
         /// The newest version this build reads.
         supported: u32,
     },
@@ -317,78 +317,104 @@ impl RefcanState {
     }
 
     /// Reads what can be read of a document that [`RefcanState::from_value`] refuses (from a
-    /// newer Refcan, or damaged): each field that parses and validates is kept, the others
-    /// get their defaults, and the whole original document is kept under
-    /// [`RECOVERED_KEY`] so saving the project does not destroy it. Returns the state and,
-    /// when anything was not kept, the reason.
+    /// newer Refcan, or damaged) on top of the defaults; see [`RefcanState::recover_onto`].
     pub fn recover(value: Value) -> (Self, Option<StateError>) {
+        Self::recover_onto(&Self::default(), value)
+    }
+
+    /// Reads what can be read of a document that [`RefcanState::from_value`] refuses (from a
+    /// newer Refcan, or damaged): each field that parses and validates is taken, the others
+    /// keep their value in `previous` (the defaults when a project opens, the current state
+    /// when a host loads a preset into a running instance), and the whole original document is
+    /// kept under [`RECOVERED_KEY`] so saving the project does not destroy it. Returns the
+    /// state and, when the document was not read whole, the reason.
+    pub fn recover_onto(previous: &Self, value: Value) -> (Self, Option<StateError>) {
         let original = value.clone();
         let err = match Self::from_value(value) {
             Ok(state) => return (state, None),
             Err(e) => e,
         };
-        let mut state = Self::default();
-        let mut dropped: Vec<String> = Vec::new();
+        let mut state = previous.clone();
+        let mut kept: Vec<String> = Vec::new();
         // Older versions go through their migrations first; a newer one is read as if it
-        // were this version (fields keep their meaning within the format's history).
+        // were this version (fields keep their meaning within the format's history). A
+        // document without a usable version is not a Refcan state: nothing is taken from it
+        // (its `"headphone": null` must not remove the user's headphone).
         let doc = match migrate(original.clone()) {
             Ok(doc) => Some(doc),
-            Err(_) => match &original {
-                Value::Object(doc) => Some(doc.clone()),
-                _ => None,
-            },
+            Err(StateError::FromTheFuture { .. }) => original.as_object().cloned(),
+            Err(_) => None,
         };
-        if let Some(doc) = doc {
-            let field = |key: &str| doc.get(key).cloned();
-            match field("headphone").map(serde_json::from_value::<Option<Headphone>>) {
-                Some(Ok(h)) => {
-                    let usable = h.as_ref().is_none_or(|h| {
-                        h.correction(&Response::flat(), &CorrectionSettings::default())
-                            .is_ok()
-                    });
-                    if usable {
-                        state.headphone = h;
-                    } else {
-                        dropped.push("headphone".into());
+        match doc {
+            Some(doc) => {
+                let field = |key: &str| doc.get(key).cloned();
+                match field("headphone").map(serde_json::from_value::<Option<Headphone>>) {
+                    Some(Ok(h)) => {
+                        let usable = h.as_ref().is_none_or(|h| {
+                            h.correction(&Response::flat(), &CorrectionSettings::default())
+                                .is_ok()
+                        });
+                        if usable {
+                            state.headphone = h;
+                        } else {
+                            kept.push("headphone".into());
+                        }
+                    }
+                    Some(Err(_)) => kept.push("headphone".into()),
+                    None => {}
+                }
+                if let Some(v) = field("max_boost_db") {
+                    match v.as_f64() {
+                        Some(b) if MAX_BOOST_RANGE_DB.contains(&b) => state.max_boost_db = b,
+                        _ => kept.push("max_boost_db".into()),
                     }
                 }
-                Some(Err(_)) => dropped.push("headphone".into()),
-                None => {}
-            }
-            if let Some(v) = field("max_boost_db") {
-                match v.as_f64() {
-                    Some(b) if MAX_BOOST_RANGE_DB.contains(&b) => state.max_boost_db = b,
-                    _ => dropped.push("max_boost_db".into()),
+                if let Some(v) = field("offline_render") {
+                    match serde_json::from_value(v) {
+                        Ok(o) => state.offline_render = o,
+                        Err(_) => kept.push("offline_render".into()),
+                    }
                 }
-            }
-            if let Some(v) = field("offline_render") {
-                match serde_json::from_value(v) {
-                    Ok(o) => state.offline_render = o,
-                    Err(_) => dropped.push("offline_render".into()),
-                }
-            }
-            if let Some(v) = field("slots") {
-                let items = v.as_array().cloned().unwrap_or_default();
-                for (i, slot) in state.slots.iter_mut().enumerate() {
-                    let parsed = items
-                        .get(i)
-                        .and_then(|v| serde_json::from_value::<SlotContent>(v.clone()).ok())
-                        .filter(|s| s.validate().is_ok());
-                    match parsed {
-                        Some(p) => *slot = p,
-                        None => dropped.push(format!("slot {}", i + 1)),
+                if let Some(v) = field("slots") {
+                    let items = v.as_array().cloned().unwrap_or_default();
+                    for (i, slot) in state.slots.iter_mut().enumerate() {
+                        let parsed = items
+                            .get(i)
+                            .and_then(|v| serde_json::from_value::<SlotContent>(v.clone()).ok())
+                            .filter(|s| s.validate().is_ok());
+                        match parsed {
+                            Some(p) => *slot = p,
+                            None => kept.push(format!("slot {}", i + 1)),
+                        }
                     }
                 }
             }
+            None => kept.push("everything".into()),
         }
         state.unknown.insert(RECOVERED_KEY.into(), original);
-        let kept = if dropped.is_empty() {
-            "what could be read was kept".to_string()
+        let kept = if state.same_design_inputs(previous) && !kept.is_empty() {
+            format!("previous values kept for: {}", kept.join(", "))
+        } else if state.same_design_inputs(previous) {
+            "nothing in it was usable; previous values kept for: everything".to_string()
+        } else if kept.is_empty() {
+            "what could be read was taken".to_string()
         } else {
-            format!("defaults loaded for: {}", dropped.join(", "))
+            format!(
+                "what could be read was taken; previous values kept for: {}",
+                kept.join(", ")
+            )
         };
         let problem = StateError::Recovered(format!("{err}; {kept}"));
         (state, Some(problem))
+    }
+
+    /// True when `self` and `other` give the same designs: equal apart from fields this build
+    /// does not read ([`RefcanState::unknown`], where a refused document is kept).
+    pub fn same_design_inputs(&self, other: &Self) -> bool {
+        self.headphone == other.headphone
+            && self.max_boost_db == other.max_boost_db
+            && self.slots == other.slots
+            && self.offline_render == other.offline_render
     }
 
     /// Checks what the document holds: the max boost within its range, and a headphone whose
@@ -398,7 +424,7 @@ impl RefcanState {
         if !(self.max_boost_db.is_finite() && MAX_BOOST_RANGE_DB.contains(&self.max_boost_db)) {
             return Err(StateError::Invalid(format!(
                 "max_boost_db {} is outside {} … {} dB",
-                self.max_boost_db,
+                crate::curve::points::Shown(self.max_boost_db),
                 MAX_BOOST_RANGE_DB.start(),
                 MAX_BOOST_RANGE_DB.end()
             )));
@@ -431,16 +457,12 @@ pub fn migrate(value: Value) -> Result<Map<String, Value>, StateError> {
         .get("format_version")
         .and_then(Value::as_u64)
         .ok_or_else(|| StateError::Malformed("missing or non-integer `format_version`".into()))?;
-    let version = u32::try_from(version).map_err(|_| StateError::FromTheFuture {
-        found: u32::MAX,
-        supported: STATE_FORMAT_VERSION,
-    })?;
     if version == 0 {
         return Err(StateError::Malformed(
             "`format_version` 0 does not exist".into(),
         ));
     }
-    if version > STATE_FORMAT_VERSION {
+    if version > u64::from(STATE_FORMAT_VERSION) {
         return Err(StateError::FromTheFuture {
             found: version,
             supported: STATE_FORMAT_VERSION,
@@ -543,13 +565,22 @@ impl SharedState {
             .clone()
     }
 
-    /// Loads a saved document: migrates it, or, when it cannot be read whole, keeps what can
-    /// be kept ([`RefcanState::recover`]), loads the defaults for the rest and records (and
-    /// returns) the reason. Either way the document is replaced.
+    /// Loads a saved document: migrates it, or, when it cannot be read whole, takes what can
+    /// be read and keeps the previous value of everything else
+    /// ([`RefcanState::recover_onto`]), and records (and returns) the reason. A document
+    /// that brings nothing usable leaves the headphone, the slots and the settings as they
+    /// were, and the generation too (nothing to redesign); it is kept under
+    /// [`RECOVERED_KEY`] so saving the project again does not lose it.
     pub fn load(&self, value: Value) -> Result<(), StateError> {
-        let (state, problem) = RefcanState::recover(value);
+        let previous = self.get();
+        let (state, problem) = RefcanState::recover_onto(&previous, value);
         *self.last_error.lock().unwrap_or_else(|e| e.into_inner()) = problem.clone();
-        self.replace(state);
+        if problem.is_some() && state.same_design_inputs(&previous) {
+            // Only the kept-aside document changed: the designer has nothing new to do.
+            *self.state.lock().unwrap_or_else(|e| e.into_inner()) = state;
+        } else {
+            self.replace(state);
+        }
         match problem {
             Some(err) => Err(err),
             None => Ok(()),
@@ -647,22 +678,28 @@ mod tests {
         assert_eq!(state.unknown.get(RECOVERED_KEY), Some(&future));
         assert_eq!(shared.last_error(), Some(err));
         assert_eq!(shared.offline_render(), OfflineRender::Process);
-        // Damaged: a bad value costs that field only.
+        // Damaged: a bad value costs that field only, which keeps its previous value.
+        let generation = shared.generation();
         let err = shared
             .load(json!({"format_version": 3, "max_boost_db": 40.0, "offline_render": 7}))
             .unwrap_err();
         assert!(
-            err.to_string().contains("max_boost_db, offline_render"),
+            err.to_string()
+                .contains("previous values kept for: max_boost_db, offline_render"),
             "{err}"
         );
-        assert_eq!(shared.get().max_boost_db, 6.0);
-        assert_eq!(shared.offline_render(), OfflineRender::Bypass);
-        // Not a document at all: defaults, the text kept.
+        assert_eq!(shared.get().max_boost_db, 3.0);
+        assert_eq!(shared.offline_render(), OfflineRender::Process);
+        assert_eq!(shared.generation(), generation, "nothing to redesign");
+        // Not a document at all: the previous state stays, the text is kept aside.
+        let before = shared.get();
         for bad in [json!("text"), json!({"no_version": 1}), json!([1])] {
             assert!(shared.load(bad.clone()).is_err());
             let state = shared.get();
             assert_eq!(state.unknown.get(RECOVERED_KEY), Some(&bad));
-            assert_eq!(state.slots, default_slots());
+            assert!(state.same_design_inputs(&before));
+            assert_eq!(state.slots[0], SlotContent::builtin("car").expect("car"));
+            assert_eq!(shared.generation(), generation);
         }
         // A good document clears the error.
         shared.load(json!({"format_version": 2})).expect("valid");

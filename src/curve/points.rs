@@ -15,6 +15,22 @@ use thiserror::Error;
 /// Largest magnitude of a usable level, in dB.
 pub const MAX_ABS_DB: f64 = 200.0;
 
+/// A number as messages show it: as written when it reads well, in exponent form when it is
+/// huge or tiny, so a 300-digit value in a user's file does not become a 300-digit message.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Shown(pub f64);
+
+impl std::fmt::Display for Shown {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let x = self.0;
+        if !x.is_finite() || x == 0.0 || (1e-4..1e9).contains(&x.abs()) {
+            write!(f, "{x}")
+        } else {
+            write!(f, "{x:e}")
+        }
+    }
+}
+
 /// Why a set of points is unusable. Indices are positions in the slices given, so an importer
 /// can map them back to file lines.
 #[derive(Debug, Clone, PartialEq, Error)]
@@ -28,7 +44,7 @@ pub enum PointError {
         level_len: usize,
     },
     /// A frequency is NaN, infinite, zero or negative.
-    #[error("point {index}: expected a frequency above 0 Hz, found {value}")]
+    #[error("point {index}: expected a frequency above 0 Hz, found {}", Shown(*.value))]
     InvalidFrequency {
         /// Position of the point.
         index: usize,
@@ -36,7 +52,7 @@ pub enum PointError {
         value: f64,
     },
     /// A level is NaN, infinite or beyond ±[`MAX_ABS_DB`].
-    #[error("point {index}: expected a level within ±{MAX_ABS_DB} dB, found {value}")]
+    #[error("point {index}: expected a level within ±{MAX_ABS_DB} dB, found {}", Shown(*.value))]
     InvalidLevel {
         /// Position of the point.
         index: usize,

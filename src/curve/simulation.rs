@@ -79,7 +79,7 @@ pub struct Simulation {
 #[derive(Debug, Clone, PartialEq, Error)]
 pub enum SimulationError {
     /// A filter field is out of range or not finite.
-    #[error("filter {index}: {field} = {value} is outside {expected}")]
+    #[error("filter {index}: {field} = {} is outside {expected}", crate::curve::points::Shown(*.value))]
     BadFilter {
         /// Position in `filters`.
         index: usize,
@@ -150,7 +150,10 @@ impl Simulation {
                 if !(p.freq_hz.is_finite() && (1.0..=20_000.0).contains(&p.freq_hz)) {
                     return Err(SimulationError::BadBandLimit {
                         which,
-                        message: format!("freq_hz = {} is outside 1…20000 Hz", p.freq_hz),
+                        message: format!(
+                            "freq_hz = {} is outside 1…20000 Hz",
+                            crate::curve::points::Shown(p.freq_hz)
+                        ),
                     });
                 }
                 if !matches!(p.order, 2 | 4 | 6 | 8) {

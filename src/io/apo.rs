@@ -15,6 +15,7 @@ use super::curve_data::{Curve, MAX_ABS_DB};
 use super::eq::{ChannelMask, ChannelStage, EqConfig, EqFilter, EqStage, Width};
 use super::error::{ImportError, ImportWarning, excerpt};
 use super::text::parse_number_prefix;
+use crate::curve::points::Shown;
 use crate::filter::FilterKind;
 
 /// The EAPO commands Refcan does not apply; lines with them are ignored with a warning.
@@ -192,7 +193,10 @@ fn check_gain(file: &str, n: usize, gain_db: f64) -> Result<(), ImportError> {
         return Err(ImportError::at(
             file,
             n,
-            format!("expected a gain within ±{MAX_ABS_DB} dB, found {gain_db} dB"),
+            format!(
+                "expected a gain within ±{MAX_ABS_DB} dB, found {} dB",
+                Shown(gain_db)
+            ),
         ));
     }
     Ok(())
@@ -360,7 +364,7 @@ fn parse_filter(
         return Err(ImportError::at(
             file,
             n,
-            format!("expected a frequency above 0 Hz, found {freq_hz}"),
+            format!("expected a frequency above 0 Hz, found {}", Shown(freq_hz)),
         ));
     }
 
@@ -451,7 +455,10 @@ fn parse_filter(
         return Err(ImportError::at(
             file,
             n,
-            format!("expected a positive Q, bandwidth or slope, found {v}"),
+            format!(
+                "expected a positive Q, bandwidth or slope, found {}",
+                Shown(v)
+            ),
         ));
     }
     Ok(Some(EqFilter {
@@ -513,7 +520,10 @@ fn parse_graphic(
             return Err(ImportError::at(
                 file,
                 n,
-                format!("expected GraphicEQ frequencies above 0 Hz, found {f}"),
+                format!(
+                    "expected GraphicEQ frequencies above 0 Hz, found {}",
+                    Shown(f)
+                ),
             ));
         }
         check_gain(file, n, g)?;

@@ -9,7 +9,7 @@ pub const BAND_LOW_HZ: f64 = 20.0;
 /// Highest frequency of the audible band the importers check coverage of, in Hz.
 pub const BAND_HIGH_HZ: f64 = 20_000.0;
 pub use crate::curve::points::MAX_ABS_DB;
-use crate::curve::points::PointError;
+use crate::curve::points::{PointError, Shown};
 
 pub use crate::curve::Channel;
 
@@ -89,12 +89,15 @@ pub(crate) fn build_curve(
                 PointError::InvalidFrequency { index, value } => ImportError::at(
                     file,
                     line_of(index),
-                    format!("expected a frequency above 0 Hz, found {value}"),
+                    format!("expected a frequency above 0 Hz, found {}", Shown(value)),
                 ),
                 PointError::InvalidLevel { index, value } => ImportError::at(
                     file,
                     line_of(index),
-                    format!("expected a level within ±{MAX_ABS_DB} dB, found {value} dB"),
+                    format!(
+                        "expected a level within ±{MAX_ABS_DB} dB, found {} dB",
+                        Shown(value)
+                    ),
                 ),
                 other => ImportError::invalid(file, other.to_string()),
             });

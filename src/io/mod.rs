@@ -26,6 +26,7 @@ pub mod wav;
 
 pub use curve_data::{BAND_HIGH_HZ, BAND_LOW_HZ, Channel, ChannelCurves, Curve, MAX_ABS_DB};
 pub use eq::{ChannelMask, ChannelStage, EqConfig, EqFilter, EqStage, ParametricEq, Width};
+pub(crate) use error::excerpt;
 pub use error::{ImportError, ImportErrorKind, ImportWarning};
 
 use serde::{Deserialize, Serialize};

@@ -21,8 +21,15 @@ pub const MAX_FRAMES: u64 = 192_000 * 3600;
 
 /// Reads `path`. Errors name the file and say what was expected.
 pub fn read(path: &Path) -> Result<WavAudio, String> {
-    let name = path.display();
-    let mut reader = hound::WavReader::open(path)
+    let file = std::fs::File::open(path)
+        .map_err(|e| format!("{}: cannot open the file: {e}", path.display()))?;
+    read_from(&path.display().to_string(), std::io::BufReader::new(file))
+}
+
+/// Reads a WAV file from `source` (a file, or bytes in memory for tests and the fuzzer);
+/// `name` names it in errors.
+pub fn read_from(name: &str, source: impl std::io::Read) -> Result<WavAudio, String> {
+    let mut reader = hound::WavReader::new(source)
         .map_err(|e| format!("{name}: not a readable WAV file: {e}"))?;
     let spec = reader.spec();
     let n_channels = usize::from(spec.channels);
@@ -37,18 +44,25 @@ pub fn read(path: &Path) -> Result<WavAudio, String> {
             reader.duration()
         ));
     }
+    let expected_samples = reader.len();
+    let damaged = |e: hound::Error| {
+        format!(
+            "{name}: the sample data is cut short or damaged (the header announces \
+             {expected_samples} samples): {e}"
+        )
+    };
     let interleaved: Vec<f32> = match (spec.sample_format, spec.bits_per_sample) {
         (hound::SampleFormat::Float, 32) => reader
             .samples::<f32>()
             .collect::<Result<_, _>>()
-            .map_err(|e| format!("{name}: {e}"))?,
+            .map_err(damaged)?,
         (hound::SampleFormat::Int, bits @ 8..=32) => {
             let scale = 1.0 / (1u64 << (bits - 1)) as f64;
             reader
                 .samples::<i32>()
                 .map(|s| s.map(|v| (f64::from(v) * scale) as f32))
                 .collect::<Result<_, _>>()
-                .map_err(|e| format!("{name}: {e}"))?
+                .map_err(damaged)?
         }
         (format, bits) => {
             return Err(format!(
