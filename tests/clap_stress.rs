@@ -39,7 +39,7 @@ use std::path::Path;
 use std::time::Instant;
 
 /// Audio seconds processed when `REFCAN_STRESS_SECONDS` is not set (CI).
-const DEFAULT_SECONDS: f64 = 12.0;
+const DEFAULT_SECONDS: f64 = 6.0;
 
 /// The seed when `REFCAN_STRESS_SECONDS` is not set.
 const DEFAULT_SEED: u64 = 0x5EED_0016;
@@ -56,7 +56,10 @@ const MAX_FRAMES: [usize; 6] = [64, 256, 512, 1024, 4096, 8192];
 /// Recovered output stays below this (the input is ≤ 0.25 full scale).
 const RECOVERED_BOUND: f32 = 4.0;
 
-/// Allowed VmRSS growth between the end of warm-up and the end of the run, kB.
+/// Allowed VmRSS growth of the end of the run over the highest of the warm-up and mid-run
+/// readings, kB. The heap legitimately swings by tens of MB with the activation (a 384 kHz
+/// linear-phase engine with 8192-frame blocks is far bigger than a 22 kHz Low CPU one), so
+/// "flat" means no growth beyond what was already reached, not equal readings.
 const RSS_GROWTH_LIMIT_KB: i64 = 8 * 1024;
 
 /// The process's resident set size in kB (Linux `/proc/self/status`, 0 elsewhere).
@@ -395,8 +398,9 @@ fn stress_random_schedule() {
             rss_end
         );
         assert!(
-            rss_end - rss_warm <= RSS_GROWTH_LIMIT_KB,
-            "VmRSS grew from {rss_warm} kB after warm-up to {rss_end} kB"
+            rss_end - rss_warm.max(rss_mid) <= RSS_GROWTH_LIMIT_KB,
+            "VmRSS grew to {rss_end} kB at the end from {rss_warm} kB after warm-up and \
+             {rss_mid} kB mid-run"
         );
         let _ = std::fs::remove_dir_all(&dir);
     });
