@@ -11,8 +11,8 @@
 mod common;
 
 use common::fixtures::{
-    IMPULSE_AT, clap_blob, curves_columns, impulse_response, magnitude_db, refcan, temp_dir,
-    write_headphone, write_mono_headphone,
+    IMPULSE_AT, clap_blob, curves_columns, curves_csv, impulse_response, magnitude_db, refcan,
+    temp_dir, write_headphone, write_mono_headphone,
 };
 use common::host::{ParamChange, Plugin, clap_param_id};
 use common::isolated;
@@ -501,36 +501,6 @@ fn level_match_keeps_every_choice_within_half_a_lu() {
             report.join("; ")
         );
     });
-}
-
-/// Columns of the CSV `refcan curves` writes for `args`, by name.
-fn curves_csv(
-    dir: &Path,
-    name: &str,
-    args: &[&str],
-) -> std::collections::BTreeMap<String, Vec<f64>> {
-    let csv = dir.join(format!("{name}.csv"));
-    let mut all = vec!["curves", "-o", csv.to_str().expect("utf8")];
-    all.extend_from_slice(args);
-    refcan(&all);
-    let text = std::fs::read_to_string(&csv).expect("csv");
-    let mut lines = text.lines();
-    let header: Vec<String> = lines
-        .next()
-        .expect("header")
-        .split(',')
-        .map(String::from)
-        .collect();
-    let mut columns: std::collections::BTreeMap<String, Vec<f64>> =
-        header.iter().map(|h| (h.clone(), Vec::new())).collect();
-    for line in lines {
-        for (name, v) in header.iter().zip(line.split(',')) {
-            if let Some(c) = columns.get_mut(name) {
-                c.push(v.parse().expect("number"));
-            }
-        }
-    }
-    columns
 }
 
 /// Rig-aware targets, heard: a library in-ear (measured on the 711 coupler) with the target

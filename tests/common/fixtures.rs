@@ -170,18 +170,27 @@ pub fn curves_columns(
     headphone: &Path,
     extra: &[&str],
 ) -> std::collections::BTreeMap<String, Vec<f64>> {
-    let csv = dir.join("columns.csv");
     let mut args = vec![
-        "curves",
         "--headphone",
         headphone.to_str().expect("utf8"),
         "--target",
         TARGET,
-        "-o",
-        csv.to_str().expect("utf8"),
     ];
     args.extend_from_slice(extra);
-    refcan(&args);
+    curves_csv(dir, "columns", &args)
+}
+
+/// Every column of the CSV `refcan curves` writes for `args` (into `<dir>/<name>.csv`), by
+/// name, on the grid; `frequency` included.
+pub fn curves_csv(
+    dir: &Path,
+    name: &str,
+    args: &[&str],
+) -> std::collections::BTreeMap<String, Vec<f64>> {
+    let csv = dir.join(format!("{name}.csv"));
+    let mut all = vec!["curves", "-o", csv.to_str().expect("utf8")];
+    all.extend_from_slice(args);
+    refcan(&all);
     let text = std::fs::read_to_string(&csv).expect("csv");
     let mut lines = text.lines();
     let header: Vec<String> = lines
