@@ -790,7 +790,9 @@ fn headphones_lists_the_built_in_library_with_rig_source_and_fit() {
     for e in library.entries() {
         assert!(text.contains(&e.id), "{} missing", e.id);
     }
-    assert!(text.contains("rig: GRAS 43AG-7"), "{text}");
+    // The rig id the target follows, then the rig in words.
+    assert!(text.contains("rig: ear_simulator (GRAS 43AG-7"), "{text}");
+    assert!(text.contains("rig: coupler_711 (GRAS 43AG/43AC"), "{text}");
     assert!(text.contains("source: oratory1990"), "{text}");
     assert!(text.contains("dB rms"), "{text}");
 
