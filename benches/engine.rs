@@ -24,7 +24,7 @@ use refcan::filter::FilterSpec;
 use refcan::meters::Meters;
 use refcan::presets::PresetLibrary;
 use refcan::source::Headphone;
-use refcan::state::default_slots;
+use refcan::state::{SlotContent, default_slots};
 use std::hint::black_box;
 
 const RATE_HZ: f64 = 48_000.0;
@@ -121,6 +121,33 @@ fn bench(c: &mut Criterion) {
                 design(&settings, Some(&hp), &default_slots(), &layout, &library).expect("design");
             let mut engine = Engine::new(&layout, 2);
             let _ = engine.install_now(Box::new(bank), 0);
+            let (_outbox, mut inbox) = handover();
+            group.bench_function(name, |b| {
+                b.iter(|| {
+                    l.copy_from_slice(&l0);
+                    r.copy_from_slice(&r0);
+                    engine.process(&mut inbox, &mut [&mut l, &mut r]);
+                    black_box((&l, &r));
+                })
+            });
+        }
+        // Low CPU while listening to a slot: the reference's 16 biquads plus the simulation's
+        // own (Harman over-ear: 6; a measured device: 15) and any warp fix.
+        for (name, sim) in [
+            ("low_cpu_slot_harman_oe", "harman_oe_2018"),
+            ("low_cpu_slot_measured_device", "sony_wh_1000xm4"),
+        ] {
+            let layout = Layout::new(1, RATE_HZ, block);
+            let settings = DesignSettings {
+                mode: FilterMode::LowCpu,
+                target_id: "harman_in_room_flat_2013".into(),
+                chain: ChainSettings::default(),
+            };
+            let mut slots = default_slots();
+            slots[0] = SlotContent::builtin(sim).expect("a built-in simulation");
+            let bank = design(&settings, Some(&hp), &slots, &layout, &library).expect("design");
+            let mut engine = Engine::new(&layout, 2);
+            let _ = engine.install_now(Box::new(bank), 1);
             let (_outbox, mut inbox) = handover();
             group.bench_function(name, |b| {
                 b.iter(|| {
