@@ -106,10 +106,23 @@ fn bench(c: &mut Criterion) {
                 black_box(meters.output.take());
             })
         });
-        for (name, mode) in [
-            ("zero_latency", FilterMode::ZeroLatency),
-            ("linear_phase", FilterMode::LinearPhase),
-            ("low_cpu", FilterMode::LowCpu),
+        // Each engine listening to the reference, and Low CPU while a slot plays: the
+        // reference's 16 biquads plus the simulation's own (Harman over-ear: 6; a measured
+        // device: 15) and any warp fix. (name, engine, simulation in slot 1 and listened to)
+        for (name, mode, slot) in [
+            ("zero_latency", FilterMode::ZeroLatency, None),
+            ("linear_phase", FilterMode::LinearPhase, None),
+            ("low_cpu", FilterMode::LowCpu, None),
+            (
+                "low_cpu_slot_harman_oe",
+                FilterMode::LowCpu,
+                Some("harman_oe_2018"),
+            ),
+            (
+                "low_cpu_slot_measured_device",
+                FilterMode::LowCpu,
+                Some("sony_wh_1000xm4"),
+            ),
         ] {
             let layout = Layout::new(1, RATE_HZ, block);
             let settings = DesignSettings {
@@ -117,37 +130,13 @@ fn bench(c: &mut Criterion) {
                 target_id: "harman_in_room_flat_2013".into(),
                 chain: ChainSettings::default(),
             };
-            let bank =
-                design(&settings, Some(&hp), &default_slots(), &layout, &library).expect("design");
-            let mut engine = Engine::new(&layout, 2);
-            let _ = engine.install_now(Box::new(bank), 0);
-            let (_outbox, mut inbox) = handover();
-            group.bench_function(name, |b| {
-                b.iter(|| {
-                    l.copy_from_slice(&l0);
-                    r.copy_from_slice(&r0);
-                    engine.process(&mut inbox, &mut [&mut l, &mut r]);
-                    black_box((&l, &r));
-                })
-            });
-        }
-        // Low CPU while listening to a slot: the reference's 16 biquads plus the simulation's
-        // own (Harman over-ear: 6; a measured device: 15) and any warp fix.
-        for (name, sim) in [
-            ("low_cpu_slot_harman_oe", "harman_oe_2018"),
-            ("low_cpu_slot_measured_device", "sony_wh_1000xm4"),
-        ] {
-            let layout = Layout::new(1, RATE_HZ, block);
-            let settings = DesignSettings {
-                mode: FilterMode::LowCpu,
-                target_id: "harman_in_room_flat_2013".into(),
-                chain: ChainSettings::default(),
-            };
             let mut slots = default_slots();
-            slots[0] = SlotContent::builtin(sim).expect("a built-in simulation");
+            if let Some(sim) = slot {
+                slots[0] = SlotContent::builtin(sim).expect("a built-in simulation");
+            }
             let bank = design(&settings, Some(&hp), &slots, &layout, &library).expect("design");
             let mut engine = Engine::new(&layout, 2);
-            let _ = engine.install_now(Box::new(bank), 1);
+            let _ = engine.install_now(Box::new(bank), usize::from(slot.is_some()));
             let (_outbox, mut inbox) = handover();
             group.bench_function(name, |b| {
                 b.iter(|| {

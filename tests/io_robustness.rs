@@ -99,8 +99,9 @@ fn token_text() -> impl Strategy<Value = String> {
     proptest::collection::vec(token, 0..120).prop_map(|t| t.join(" "))
 }
 
-fn filter_strategy() -> impl Strategy<Value = FilterSpec> {
-    let kind = prop_oneof![
+/// Every filter kind an EQ file can hold.
+fn filter_kind_strategy() -> impl Strategy<Value = FilterKind> {
+    prop_oneof![
         Just(FilterKind::Peaking),
         Just(FilterKind::LowShelf),
         Just(FilterKind::HighShelf),
@@ -109,7 +110,11 @@ fn filter_strategy() -> impl Strategy<Value = FilterSpec> {
         Just(FilterKind::BandPass),
         Just(FilterKind::Notch),
         Just(FilterKind::AllPass),
-    ];
+    ]
+}
+
+fn filter_strategy() -> impl Strategy<Value = FilterSpec> {
+    let kind = filter_kind_strategy();
     (kind, any::<f64>(), any::<f64>(), any::<f64>()).prop_map(|(kind, freq_hz, q, gain_db)| {
         FilterSpec {
             kind,
@@ -285,16 +290,7 @@ fn curve_strategy() -> impl Strategy<Value = (Vec<f64>, Vec<f64>)> {
 
 /// Filters of every shape in the ranges an EQ uses: 10 Hz–22 kHz, Q 0.05–20, ±30 dB.
 fn usual_filter_strategy() -> impl Strategy<Value = FilterSpec> {
-    let kind = prop_oneof![
-        Just(FilterKind::Peaking),
-        Just(FilterKind::LowShelf),
-        Just(FilterKind::HighShelf),
-        Just(FilterKind::LowPass),
-        Just(FilterKind::HighPass),
-        Just(FilterKind::BandPass),
-        Just(FilterKind::Notch),
-        Just(FilterKind::AllPass),
-    ];
+    let kind = filter_kind_strategy();
     (kind, 10.0f64..22_000.0, 0.05f64..20.0, -30.0f64..30.0).prop_map(
         |(kind, freq_hz, q, gain_db)| FilterSpec {
             kind,
