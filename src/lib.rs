@@ -48,6 +48,9 @@ pub struct Refcan {
     inbox: Option<Inbox>,
     audio: Option<Processor>,
     layouts: u64,
+    /// The last activation's design, reused when the host activates again with the same rate,
+    /// block size, settings and state (see [`ActivationDesign`]).
+    last_activation: Option<ActivationDesign>,
     /// The host's process mode: from the activation's `BufferConfig`, then from every process
     /// call (VST3 hosts such as Ardour flag an offline render only per call).
     process_mode: ProcessMode,
@@ -59,6 +62,29 @@ pub struct Refcan {
     /// have neither the field nor the allocation.
     #[cfg(debug_assertions)]
     alloc_probe: bool,
+}
+
+/// What an activation designed, and from what. Hosts deactivate and activate often (a
+/// latency change, a transport restart; clap-validator's fuzzer does it on one block in 20
+/// with blocks of one frame) and a design takes tens of milliseconds, so an activation with
+/// the same inputs reuses the entries instead of designing again, and a design that cannot be
+/// made (say, Low CPU at 1.5 kHz) is reported once instead of at every activation.
+struct ActivationDesign {
+    sample_rate_bits: u64,
+    max_block: usize,
+    settings: DesignSettings,
+    state_generation: u64,
+    /// The bank's engine, latency and entries, or why there is no design.
+    result: Result<(design::FilterMode, usize, Vec<Arc<design::Design>>), String>,
+}
+
+impl ActivationDesign {
+    fn is_for(&self, layout: &Layout, settings: &DesignSettings, state_generation: u64) -> bool {
+        self.sample_rate_bits == layout.sample_rate_hz.to_bits()
+            && self.max_block == layout.max_block
+            && self.state_generation == state_generation
+            && &self.settings == settings
+    }
 }
 
 /// The environment variable that arms the allocation probe in debug builds (see `Refcan`);
@@ -126,6 +152,7 @@ impl Default for Refcan {
             inbox: None,
             audio: None,
             layouts: 0,
+            last_activation: None,
             process_mode: ProcessMode::Realtime,
             status: Arc::new(RenderStatus::default()),
             #[cfg(debug_assertions)]
@@ -233,33 +260,64 @@ impl Plugin for Refcan {
         let mut audio = Processor::new(&layout, channels);
         let settings = self.params.design_settings();
         let state_generation = self.params.state.generation();
-        let headphone = self.params.state.headphone();
-        let slots = self.params.state.slots();
         let listen = self.params.listen.value().index();
-        let designed = match design::design(
-            &settings,
-            headphone.as_ref(),
-            &slots,
-            &layout,
-            &self.library,
-        ) {
-            Ok(bank) => {
-                let entries = bank.entries.clone();
-                drop(audio.engine().install_now(Box::new(bank), listen));
-                Some((
-                    DesignKey {
-                        layout_id: layout.id,
-                        settings,
-                        state_generation,
-                    },
-                    entries,
-                ))
-            }
-            Err(e) => {
-                nice_error!("Refcan: no correction: {e}");
-                None
+        let reused = self
+            .last_activation
+            .take()
+            .filter(|last| last.is_for(&layout, &settings, state_generation));
+        let result = match reused {
+            Some(last) => last.result,
+            None => {
+                let headphone = self.params.state.headphone();
+                let slots = self.params.state.slots();
+                // On a thread of its own: the FFT plans a design caches per thread (tens of MB
+                // at 384 kHz) then go with it, instead of staying on the host's main thread
+                // after Refcan is removed. The thread costs far less than the design.
+                let library = &self.library;
+                let run =
+                    || design::design(&settings, headphone.as_ref(), &slots, &layout, library);
+                let designed = std::thread::scope(|s| {
+                    match std::thread::Builder::new()
+                        .name("refcan-activate".into())
+                        .spawn_scoped(s, run)
+                    {
+                        Ok(t) => t.join().unwrap_or(Err(design::DesignError::Panicked)),
+                        // No thread to be had: design here.
+                        Err(_) => run(),
+                    }
+                });
+                designed
+                    .map(|bank| (bank.mode, bank.latency_samples, bank.entries))
+                    .map_err(|e| {
+                        nice_error!("Refcan: no correction: {e}");
+                        e.to_string()
+                    })
             }
         };
+        let designed = result.as_ref().ok().map(|(mode, latency, entries)| {
+            let bank = design::Bank {
+                layout_id: layout.id,
+                mode: *mode,
+                latency_samples: *latency,
+                entries: entries.clone(),
+            };
+            drop(audio.engine().install_now(Box::new(bank), listen));
+            (
+                DesignKey {
+                    layout_id: layout.id,
+                    settings: settings.clone(),
+                    state_generation,
+                },
+                entries.clone(),
+            )
+        });
+        self.last_activation = Some(ActivationDesign {
+            sample_rate_bits: layout.sample_rate_hz.to_bits(),
+            max_block: layout.max_block,
+            settings,
+            state_generation,
+            result,
+        });
         let latency = audio.engine().latency_samples();
         context.set_latency_samples(latency as u32);
         self.status
@@ -367,6 +425,9 @@ impl Vst3Plugin for Refcan {
 
 nice_export_clap!(Refcan);
 nice_export_vst3!(Refcan);
+
+#[cfg(test)]
+mod concurrency_tests;
 
 #[cfg(test)]
 mod tests {

@@ -11,7 +11,10 @@
 //! - state loads between runs while the plugin is active (prepared states with a headphone,
 //!   without one, with other slots and in all three engines, plus states saved mid-run), so
 //!   the headphone, the slots and the engine change mid-playback;
-//! - NaN, ±infinity and subnormal bursts in the input.
+//! - NaN, ±infinity and subnormal bursts in the input;
+//! - `process()` calls with no frames (one block in 20), in-place processing (half the runs:
+//!   input and output are the same memory), `reset()` on the audio thread before random
+//!   blocks, and state loads on the main thread while the audio thread is processing.
 //!
 //! Checked: no panic or abort (the scenario runs in a child process); every output sample is
 //! finite and not subnormal; from the first block that starts after a burst ends, the output is
@@ -32,7 +35,7 @@
 mod common;
 
 use common::fixtures::{TARGET, clap_blob, temp_dir, write_headphone, write_mono_headphone};
-use common::host::{Param, ParamChange, Plugin};
+use common::host::{Param, ParamChange, Plugin, RunOptions};
 use common::isolated;
 use common::signal::Rng;
 use std::path::Path;
@@ -62,8 +65,21 @@ const RECOVERED_BOUND: f32 = 4.0;
 /// "flat" means no growth beyond what was already reached, not equal readings.
 const RSS_GROWTH_LIMIT_KB: i64 = 8 * 1024;
 
-/// The process's resident set size in kB (Linux `/proc/self/status`, 0 elsewhere).
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+unsafe extern "C" {
+    /// glibc: returns free heap memory of every arena to the system.
+    fn malloc_trim(pad: usize) -> i32;
+}
+
+/// The process's resident set size in kB (Linux `/proc/self/status`, 0 elsewhere), after
+/// glibc gave its free memory back: without the trim, memory freed in the design threads'
+/// arenas stays resident and the reading says more about the allocator than about Refcan.
 fn rss_kb() -> i64 {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only releases free memory; any thread may call it at any time.
+    unsafe {
+        malloc_trim(0);
+    }
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {
@@ -99,6 +115,10 @@ struct Counts {
     rate_changes: usize,
     bursts: usize,
     max_recovery_blocks: usize,
+    zero_blocks: usize,
+    in_place_runs: usize,
+    resets: usize,
+    loads_while_processing: usize,
     max_abs_clean: f32,
 }
 
@@ -254,13 +274,15 @@ fn stress_random_schedule() {
                 let mut blocks = Vec::new();
                 let mut covered = 0;
                 while covered < frames {
-                    let n = match rng.int(0, 3) {
-                        0 => rng.int(1, 16.min(max_frames)),
+                    let n = match rng.int(0, 19) {
+                        0 => 0, // a process() call with no frames
+                        1..=5 => rng.int(1, 16.min(max_frames)),
                         _ => rng.int(1, max_frames),
                     };
                     blocks.push(n);
                     covered += n;
                 }
+                c.zero_blocks += blocks.iter().filter(|&&n| n == 0).count();
                 let starts: Vec<usize> = blocks
                     .iter()
                     .scan(0, |s, &n| {
@@ -319,9 +341,32 @@ fn stress_random_schedule() {
                     c.storms += 1;
                 }
                 c.events += changes.len();
-                let out = plugin
-                    .process(&input, &blocks, &changes)
+                // In place half the time; CLAP resets on the audio thread; state loads on the
+                // main thread while the audio thread plays.
+                let mut options = RunOptions {
+                    in_place: rng.unit() < 0.5,
+                    ..RunOptions::default()
+                };
+                if rng.unit() < 0.3 {
+                    for _ in 0..rng.int(1, 3) {
+                        options.resets_before.push(rng.int(0, blocks.len() - 1));
+                    }
+                }
+                if rng.unit() < 0.3 {
+                    for _ in 0..rng.int(1, 4) {
+                        options
+                            .loads_during
+                            .push(states[rng.int(0, states.len() - 1)].clone());
+                    }
+                }
+                let run = plugin
+                    .process_with(&input, &blocks, &changes, &options)
                     .unwrap_or_else(|e| panic!("seed {seed}: {e}"));
+                c.in_place_runs += usize::from(options.in_place);
+                c.resets += options.resets_before.len();
+                c.state_loads += run.loads_during;
+                c.loads_while_processing += run.loads_while_processing;
+                let out = run.outputs;
                 c.runs += 1;
                 c.blocks += blocks.len();
                 c.audio_seconds += frames as f64 / rate;
@@ -369,6 +414,7 @@ fn stress_random_schedule() {
                 rss_mid = Some(rss_kb());
             }
         }
+        let rss_active = rss_kb();
         drop(plugin);
         let rss_end = rss_kb();
         let rss_warm = rss_warm.unwrap_or(rss_start);
@@ -377,7 +423,8 @@ fn stress_random_schedule() {
             "stress (seed {seed}): {:.1} s of audio in {:.1} s wall; {} runs, {} blocks, {} events \
              ({} listen-every-sample, {} storms), {} state loads, {} saves, {} activations, {} rate \
              changes, {} NaN/inf/denormal bursts, max recovery blocks {}, max |y| in clean blocks \
-             {:.3}; VmRSS start {} kB, after warm-up {} kB, mid {} kB, end {} kB",
+             {:.3}; {} zero-frame calls, {} in-place runs, {} resets, {} state loads while the \
+             audio thread played; VmRSS start {} kB, after warm-up {} kB, mid {} kB, last activation {} kB, end {} kB",
             c.audio_seconds,
             wall.elapsed().as_secs_f64(),
             c.runs,
@@ -392,9 +439,14 @@ fn stress_random_schedule() {
             c.bursts,
             c.max_recovery_blocks,
             c.max_abs_clean,
+            c.zero_blocks,
+            c.in_place_runs,
+            c.resets,
+            c.loads_while_processing,
             rss_start,
             rss_warm,
             rss_mid,
+            rss_active,
             rss_end
         );
         assert!(

@@ -196,6 +196,10 @@ pub enum DesignError {
     /// The Low CPU fit failed.
     #[error("Low CPU fit: {0}")]
     Fit(#[from] FitError),
+    /// The design stopped on a bug (a panic on the thread that ran it); reported instead of
+    /// taking the host down.
+    #[error("the design stopped unexpectedly (a bug: please report it)")]
+    Panicked,
 }
 
 /// The chain curves for `settings`, `headphone` and the slots' sources, with the built-in

@@ -317,6 +317,31 @@ struct Activation {
     max_frames: usize,
 }
 
+/// What a processing run does beyond playing blocks (the stress host's extras).
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    /// Input and output are the same buffers (in-place processing, as many hosts do): the
+    /// plugin reads and writes the channel memory the host passed as input.
+    pub in_place: bool,
+    /// Block indices before which the audio thread calls `reset()` (CLAP allows it there).
+    pub resets_before: Vec<usize>,
+    /// States the main thread loads while the audio thread is processing, one every few
+    /// hundred microseconds (CLAP's `state.load` is a main-thread call that may come at any
+    /// time, also during `process()`).
+    pub loads_during: Vec<Vec<u8>>,
+}
+
+/// A processing run's output and what happened on the main thread meanwhile.
+#[derive(Debug)]
+pub struct RunOutput {
+    /// The output, one vector per channel.
+    pub outputs: Vec<Vec<f32>>,
+    /// How many of [`RunOptions::loads_during`] were loaded before the audio thread finished.
+    pub loads_during: usize,
+    /// How many of them ran while the audio thread had not finished yet.
+    pub loads_while_processing: usize,
+}
+
 /// One plugin instance with the extensions the tests use.
 pub struct Plugin {
     // Field order matters: the instance must drop before the entry that holds the library.
@@ -585,6 +610,19 @@ impl Plugin {
         block_sizes: &[usize],
         changes: &[ParamChange],
     ) -> Result<Vec<Vec<f32>>, HostError> {
+        self.process_with(input, block_sizes, changes, &RunOptions::default())
+            .map(|run| run.outputs)
+    }
+
+    /// [`process`](Self::process) with the extras of `options`; block sizes may also be 0
+    /// (a `process()` call with no frames) as long as one is not.
+    pub fn process_with(
+        &mut self,
+        input: &[Vec<f32>],
+        block_sizes: &[usize],
+        changes: &[ParamChange],
+        options: &RunOptions,
+    ) -> Result<RunOutput, HostError> {
         let activation = self
             .activation
             .ok_or(HostError::Lifecycle("process() while inactive".into()))?;
@@ -598,8 +636,10 @@ impl Plugin {
                 "input channels differ in length".into(),
             ));
         }
-        if block_sizes.is_empty() || block_sizes.contains(&0) {
-            return Err(HostError::Lifecycle("block sizes must be ≥ 1".into()));
+        if block_sizes.iter().all(|&n| n == 0) {
+            return Err(HostError::Lifecycle(
+                "at least one block size must be ≥ 1".into(),
+            ));
         }
         if let Some(&n) = block_sizes.iter().find(|&&n| n > activation.max_frames) {
             return Err(HostError::Lifecycle(format!(
@@ -620,25 +660,54 @@ impl Plugin {
         let inputs = input.to_vec();
         let outputs = vec![vec![0.0f32; frames]; input.len()];
 
-        let (processor, result, outputs) = std::thread::scope(|scope| {
+        let (in_place, resets) = (options.in_place, options.resets_before.as_slice());
+        let mut loads = options.loads_during.iter();
+        let (mut loads_during, mut loads_while_processing) = (0, 0);
+        let ((processor, result, outputs), load_result) = std::thread::scope(|scope| {
             let audio = std::thread::Builder::new()
                 .name("refcan-test-audio".into())
                 .spawn_scoped(scope, move || {
-                    run_blocks(processor, inputs, outputs, block_sizes, &changes)
+                    run_blocks(
+                        processor,
+                        inputs,
+                        outputs,
+                        block_sizes,
+                        &changes,
+                        in_place,
+                        resets,
+                    )
                 })
                 .map_err(|e| HostError::Lifecycle(format!("spawning the audio thread: {e}")))?;
-            // The main thread keeps servicing the plugin's callback requests while audio runs.
+            // The main thread keeps servicing the plugin's callback requests while audio runs,
+            // and loads states meanwhile when asked to.
+            let mut load_result = Ok(());
             while !audio.is_finished() {
                 self.pump_main_thread();
+                if let Some(blob) = loads.next()
+                    && load_result.is_ok()
+                {
+                    load_result = self.load_state(blob);
+                    loads_during += 1;
+                    if !audio.is_finished() {
+                        loads_while_processing += 1;
+                    }
+                }
                 std::thread::sleep(Duration::from_micros(200));
             }
             audio
                 .join()
+                .map(|run| (run, load_result))
                 .map_err(|_| HostError::Lifecycle("the audio thread panicked".into()))
         })?;
         self.processor = Some(processor);
         self.pump_main_thread();
-        result.map(|()| outputs)
+        result?;
+        load_result?;
+        Ok(RunOutput {
+            outputs,
+            loads_during,
+            loads_while_processing,
+        })
     }
 
     /// Runs the plugin's main-thread callback if it asked for one.
@@ -710,6 +779,8 @@ fn run_blocks(
     mut outputs: Vec<Vec<f32>>,
     block_sizes: &[usize],
     changes: &[ParamChange],
+    in_place: bool,
+    resets_before: &[usize],
 ) -> AudioRun {
     let channels = inputs.len();
     let frames = inputs.first().map_or(0, Vec::len);
@@ -744,6 +815,9 @@ fn run_blocks(
             next_change += 1;
         }
         out_events.clear();
+        if resets_before.contains(&block) {
+            started.reset();
+        }
         let in_buffers = in_ports.with_input_buffers([AudioPortBuffer {
             latency: 0,
             channels: AudioPortBufferType::f32_input_only(
@@ -758,14 +832,26 @@ fn run_blocks(
                 outputs.iter_mut().map(|c| &mut c[start..end]),
             ),
         }]);
-        if let Err(e) = started.process(
+        if in_place {
+            // The output port points at the input's channel pointers: the plugin sees the
+            // same memory on both sides, as with a host that processes in place.
+            let shared = in_buffers.as_raw_buffers()[0].data32;
+            out_buffers.as_raw_buffers()[0].data32 = shared;
+        }
+        let processed = started.process(
             &in_buffers,
             &mut out_buffers,
             &in_events.as_input(),
             &mut out_events.as_output(),
             Some(start as u64),
             None,
-        ) {
+        );
+        if in_place {
+            for (out, played) in outputs.iter_mut().zip(&inputs) {
+                out[start..end].copy_from_slice(&played[start..end]);
+            }
+        }
+        if let Err(e) = processed {
             result = Err(HostError::Process {
                 block,
                 start,
