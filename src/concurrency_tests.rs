@@ -40,6 +40,15 @@ const TOLERANCE_DB: f64 = 0.05;
 /// seconds; the designer throttles too).
 const SETTLE_DEADLINE: Duration = Duration::from_secs(120);
 
+/// Sets the flag when dropped, also while unwinding from a failed assertion.
+struct SetOnDrop<'a>(&'a AtomicBool);
+
+impl Drop for SetOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Release);
+    }
+}
+
 /// A small deterministic generator (splitmix64), so a failing storm can be replayed.
 struct Rng(u64);
 
@@ -362,7 +371,9 @@ fn the_audio_thread_plays_the_settled_state_while_editor_and_host_hammer_it() {
                 std::thread::sleep(Duration::from_millis(rng.below(3) as u64));
             }
         });
-        // The audio thread: this one, which owns the plugin.
+        // The audio thread: this one, which owns the plugin. A failed check stops the other
+        // threads too, so the scope can end and the test report the failure.
+        let _stop_on_exit = SetOnDrop(&done);
         let mut noise = Rng(seed ^ 0xA0D10);
         let mut left = vec![0.0f32; BLOCK];
         let mut right = vec![0.0f32; BLOCK];
