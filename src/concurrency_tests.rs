@@ -86,6 +86,23 @@ fn set<P: Param>(param: &P, value: P::Plain) {
     set_normalized(param.as_ptr(), param.preview_normalized(value));
 }
 
+/// The stereo layout every test here activates with.
+const STEREO: AudioIOLayout = AudioIOLayout {
+    main_input_channels: NonZeroU32::new(2),
+    main_output_channels: NonZeroU32::new(2),
+    ..AudioIOLayout::const_default()
+};
+
+/// An instance on the Zero latency engine, whose played response is the chain itself.
+fn zero_latency_instance() -> Refcan {
+    let plugin = Refcan::default();
+    set(
+        &plugin.params.filter_mode,
+        crate::params::FilterModeChoice::ZeroLatency,
+    );
+    plugin
+}
+
 /// Plays one block through `process()`, both channels from `input`.
 fn play(plugin: &mut Refcan, left: &mut [f32], right: &mut [f32]) {
     let len = left.len();
@@ -303,19 +320,11 @@ fn the_audio_thread_plays_the_settled_state_while_editor_and_host_hammer_it() {
     let rounds = env_number("REFCAN_CONCURRENCY_ROUNDS", 3);
     let storm = Duration::from_millis(env_number("REFCAN_CONCURRENCY_STORM_MS", 400));
     let seed = env_number("REFCAN_CONCURRENCY_SEED", 0x5EED_0016);
-    let mut plugin = Refcan::default();
+    let mut plugin = zero_latency_instance();
     let params = plugin.params.clone();
     let library = plugin.library.clone();
     let status = plugin.status();
-    set(
-        &params.filter_mode,
-        crate::params::FilterModeChoice::ZeroLatency,
-    );
-    let layout = AudioIOLayout {
-        main_input_channels: NonZeroU32::new(2),
-        main_output_channels: NonZeroU32::new(2),
-        ..AudioIOLayout::const_default()
-    };
+    let layout = STEREO;
     let config = BufferConfig {
         sample_rate: FS as f32,
         min_buffer_size: None,
@@ -501,18 +510,10 @@ fn chain_now(params: &RefcanParams, library: &PresetLibrary) -> crate::chain::Ch
 /// the new chain, not the reused one.
 #[test]
 fn an_activation_reuses_only_a_design_made_from_the_same_inputs() {
-    let mut plugin = Refcan::default();
+    let mut plugin = zero_latency_instance();
     let params = plugin.params.clone();
     let library = plugin.library.clone();
-    set(
-        &params.filter_mode,
-        crate::params::FilterModeChoice::ZeroLatency,
-    );
-    let layout = AudioIOLayout {
-        main_input_channels: NonZeroU32::new(2),
-        main_output_channels: NonZeroU32::new(2),
-        ..AudioIOLayout::const_default()
-    };
+    let layout = STEREO;
     let config = |fs: f64| BufferConfig {
         sample_rate: fs as f32,
         min_buffer_size: None,
