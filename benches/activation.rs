@@ -18,17 +18,10 @@ use refcan::state::{PERSIST_KEY, RefcanState};
 use std::collections::BTreeMap;
 use std::num::NonZeroU32;
 
-/// An activation context that accepts everything.
-struct Accept;
+#[path = "../tests/common/activate.rs"]
+mod activate;
 
-impl ActivateContext<Refcan> for Accept {
-    fn plugin_api(&self) -> PluginApi {
-        PluginApi::Clap
-    }
-    fn execute(&self, _task: ()) {}
-    fn set_latency_samples(&self, _samples: u32) {}
-    fn set_current_voice_capacity(&self, _capacity: u32) {}
-}
+use activate::Accept;
 
 fn instance(engine: &str) -> Refcan {
     let plugin = Refcan::default();

@@ -10,7 +10,9 @@
 
 mod common;
 
+use common::activate::Accept;
 use common::isolated;
+use common::memory::{rss_kb, single_malloc_arena};
 use nice_plug::prelude::*;
 use refcan::Refcan;
 use std::num::NonZeroU32;
@@ -18,45 +20,6 @@ use std::num::NonZeroU32;
 /// What may stay behind, kB. Measured (debug, one malloc arena): +0.1 to +2.3 MB in five runs
 /// with the fix; +20.7 to +28.8 MB in three runs with the design on the calling thread.
 const LEFT_BEHIND_LIMIT_KB: i64 = 8 * 1024;
-
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
-unsafe extern "C" {
-    fn malloc_trim(pad: usize) -> i32;
-    fn mallopt(param: i32, value: i32) -> i32;
-}
-
-/// glibc's `M_ARENA_MAX`: with one arena, memory the design threads free is not spread over
-/// per-thread arenas that `malloc_trim` can only partly return.
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
-const M_ARENA_MAX: i32 = -8;
-
-fn rss_kb() -> i64 {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: malloc_trim only releases free memory.
-    unsafe {
-        malloc_trim(0);
-    }
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|v| v.parse().ok())
-        })
-        .unwrap_or(0)
-}
-
-struct Accept;
-
-impl ActivateContext<Refcan> for Accept {
-    fn plugin_api(&self) -> PluginApi {
-        PluginApi::Clap
-    }
-    fn execute(&self, _task: ()) {}
-    fn set_latency_samples(&self, _samples: u32) {}
-    fn set_current_voice_capacity(&self, _capacity: u32) {}
-}
 
 /// Activates one instance at every rate with small and large blocks, then drops it.
 fn activations(rates: &[f32]) {
@@ -85,11 +48,7 @@ fn a_removed_instance_leaves_no_fft_plans_on_the_host_thread() {
     isolated(
         "a_removed_instance_leaves_no_fft_plans_on_the_host_thread",
         || {
-            #[cfg(all(target_os = "linux", target_env = "gnu"))]
-            // SAFETY: sets an allocator option before any other thread exists in this process.
-            unsafe {
-                mallopt(M_ARENA_MAX, 1);
-            }
+            single_malloc_arena();
             // Both rounds on this thread, which stays alive like a host's main thread.
             activations(&[48_000.0, 44_100.0]);
             let before = rss_kb();

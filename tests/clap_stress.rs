@@ -37,6 +37,7 @@ mod common;
 use common::fixtures::{TARGET, clap_blob, temp_dir, write_headphone, write_mono_headphone};
 use common::host::{Param, ParamChange, Plugin, RunOptions};
 use common::isolated;
+use common::memory::rss_kb;
 use common::signal::Rng;
 use std::path::Path;
 use std::time::Instant;
@@ -64,32 +65,6 @@ const RECOVERED_BOUND: f32 = 4.0;
 /// linear-phase engine with 8192-frame blocks is far bigger than a 22 kHz Low CPU one), so
 /// "flat" means no growth beyond what was already reached, not equal readings.
 const RSS_GROWTH_LIMIT_KB: i64 = 8 * 1024;
-
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
-unsafe extern "C" {
-    /// glibc: returns free heap memory of every arena to the system.
-    fn malloc_trim(pad: usize) -> i32;
-}
-
-/// The process's resident set size in kB (Linux `/proc/self/status`, 0 elsewhere), after
-/// glibc gave its free memory back: without the trim, memory freed in the design threads'
-/// arenas stays resident and the reading says more about the allocator than about Refcan.
-fn rss_kb() -> i64 {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: malloc_trim only releases free memory; any thread may call it at any time.
-    unsafe {
-        malloc_trim(0);
-    }
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|v| v.parse().ok())
-        })
-        .unwrap_or(0)
-}
 
 /// A state from `refcan preset` with `args`, as the CLAP blob a host stores.
 fn preset(dir: &Path, name: &str, args: &[&str]) -> Vec<u8> {

@@ -7,9 +7,11 @@
 //! Use it from a test file with `mod common;`. Not every test file uses every helper.
 #![allow(dead_code)]
 
+pub mod activate;
 pub mod fixtures;
 pub mod host;
 pub mod loudness;
+pub mod memory;
 pub mod offline;
 pub mod pink;
 pub mod shared_data;
